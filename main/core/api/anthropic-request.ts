@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
+import {
+  anthropicImageBlock,
+  imageFromAnthropic,
+  textBlock,
+  thinkingBlock,
+  toolBlockAsText,
+  toolResultBlock,
+  toolUseBlock,
+} from './content.js';
+import { ignoredKeys, parseWith } from './validation.js';
+
+const block = z.discriminatedUnion('type', [
+  textBlock,
+  anthropicImageBlock,
+  toolUseBlock,
+  toolResultBlock,
+  thinkingBlock,
+]);
+
+const message = z.object({
+  role: z.enum(['user', 'assistant']),
+  content: z.union([z.string(), z.array(block)]),
+});
+
+const systemText = z.union([z.string(), z.array(textBlock.loose())]);
+
+export const anthropicMessagesSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1),
+  system: systemText.optional(),
+  max_tokens: z.number().int().positive().optional(),
+  stop_sequences: z.array(z.string().min(1)).max(16).optional(),
+  stream: z.boolean().optional(),
+  thinking: z
+    .union([
+      z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().positive() }).loose(),
+      z.object({ type: z.enum(['disabled', 'adaptive']) }).loose(),
+    ])
+    .optional(),
+});
+
+export type AnthropicMessagesBody = z.infer<typeof anthropicMessagesSchema>;
+
+const HONOURED = new Set(['model', 'messages', 'system', 'max_tokens', 'stop_sequences', 'stream', 'thinking', 'metadata']);
+
+export function systemToText(system: z.infer<typeof systemText> | undefined): string | undefined {
+  if (system === undefined) return undefined;
+  return typeof system === 'string' ? system : system.map((part) => part.text).join('\n');
+}
+
+function toParts(content: z.infer<typeof message>['content']): ContentPart[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  const parts: ContentPart[] = [];
+  for (const item of content) {
+    switch (item.type) {
+      case 'text':
+        parts.push({ type: 'text', text: item.text });
+        break;
+      case 'image':
+        parts.push(imageFromAnthropic(item));
+        break;
+      case 'tool_use':
+      case 'tool_result':
+        parts.push({ type: 'text', text: toolBlockAsText(item) });
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+        break;
+    }
+  }
+  return parts;
+}
+
+/** Validates a `/v1/messages` body; `cliModel` is filled in by the caller after model resolution. */
+export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
+  const parsed = parseWith(anthropicMessagesSchema, body);
+  const messages: ChatMessage[] = parsed.messages.map((m) => ({ role: m.role, content: toParts(m.content) }));
+  return {
+    api: 'anthropic',
+    model: parsed.model,
+    system: systemToText(parsed.system),
+    messages,
+    maxTokens: parsed.max_tokens,
+    stopSequences: parsed.stop_sequences ?? [],
+    thinking: parsed.thinking?.type === 'enabled' || parsed.thinking?.type === 'adaptive',
+    stream: parsed.stream ?? false,
+    includeUsage: false,
+    ignored: ignoredKeys(parsed, HONOURED),
+  };
+}

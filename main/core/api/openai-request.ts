@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
+import { systemToText } from './anthropic-request.js';
+import {
+  anthropicImageBlock,
+  imageFromAnthropic,
+  imageFromDataUrl,
+  openaiImagePart,
+  textBlock,
+  thinkingBlock,
+  toolBlockAsText,
+  toolResultBlock,
+  toolUseBlock,
+} from './content.js';
+import { ProxyError } from '../errors.js';
+import { ignoredKeys, parseWith } from './validation.js';
+
+const part = z.discriminatedUnion('type', [
+  textBlock,
+  openaiImagePart,
+  anthropicImageBlock,
+  toolUseBlock,
+  toolResultBlock,
+  thinkingBlock,
+]);
+
+const content = z.union([z.string(), z.array(part), z.null()]);
+
+const message = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
+  content: content.optional(),
+  tool_calls: z.array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }) })).optional(),
+});
+
+export const openaiChatSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1),
+  /** Anthropic-style top-level system prompt, which the API reference allows here. */
+  system: z.union([z.string(), z.array(textBlock.loose())]).optional(),
+  max_tokens: z.number().int().positive().nullable().optional(),
+  max_completion_tokens: z.number().int().positive().nullable().optional(),
+  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16), z.null()]).optional(),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullable().optional(),
+  n: z.number().int().positive().nullable().optional(),
+});
+
+const HONOURED = new Set([
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'stream',
+  'stream_options',
+  'n',
+  'user',
+]);
+
+function toParts(value: z.infer<typeof content> | undefined, field: string): ContentPart[] {
+  if (value === null || value === undefined) return [];
+  if (typeof value === 'string') return [{ type: 'text', text: value }];
+  const parts: ContentPart[] = [];
+  value.forEach((item, index) => {
+    switch (item.type) {
+      case 'text':
+        parts.push({ type: 'text', text: item.text });
+        break;
+      case 'image_url':
+        parts.push(imageFromDataUrl(item.image_url.url, `${field}.${index}.image_url.url`));
+        break;
+      case 'image':
+        parts.push(imageFromAnthropic(item));
+        break;
+      case 'tool_use':
+      case 'tool_result':
+        parts.push({ type: 'text', text: toolBlockAsText(item) });
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+        break;
+    }
+  });
+  return parts;
+}
+
+function toolCallsAsText(calls: z.infer<typeof message>['tool_calls']): ContentPart[] {
+  return (calls ?? []).map((call) => ({ type: 'text', text: `[tool call ${call.function.name}: ${call.function.arguments}]` }));
+}
+
+/** Validates a Chat Completions body; `cliModel` is filled in by the caller after model resolution. */
+export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
+  const parsed = parseWith(openaiChatSchema, body);
+  if ((parsed.n ?? 1) > 1) {
+    throw new ProxyError('invalid_request_error', 'n: only one choice (n = 1) is supported', {
+      code: 'validation_error',
+      details: { field: 'n', issue: 'n > 1 is not supported' },
+    });
+  }
+  const systemParts: string[] = [];
+  const topLevel = systemToText(parsed.system);
+  if (topLevel !== undefined) systemParts.push(topLevel);
+  const messages: ChatMessage[] = [];
+  parsed.messages.forEach((m, index) => {
+    const parts = toParts(m.content, `messages.${index}.content`);
+    if (m.role === 'system' || m.role === 'developer') {
+      systemParts.push(parts.map((p) => (p.type === 'text' ? p.text : '')).join(''));
+    } else if (m.role === 'assistant') {
+      messages.push({ role: 'assistant', content: [...parts, ...toolCallsAsText(m.tool_calls)] });
+    } else if (m.role === 'tool' || m.role === 'function') {
+      messages.push({ role: 'user', content: [{ type: 'text', text: '[tool result: ' }, ...parts, { type: 'text', text: ']' }] });
+    } else {
+      messages.push({ role: 'user', content: parts });
+    }
+  });
+  if (messages.length === 0) {
+    throw new ProxyError('invalid_request_error', 'messages: at least one user or assistant message is required', {
+      code: 'validation_error',
+      details: { field: 'messages', issue: 'only system messages were given' },
+    });
+  }
+  const stop = parsed.stop ?? [];
+  return {
+    api: 'openai',
+    model: parsed.model,
+    system: systemParts.length > 0 ? systemParts.join('\n\n') : undefined,
+    messages,
+    maxTokens: parsed.max_completion_tokens ?? parsed.max_tokens ?? undefined,
+    stopSequences: typeof stop === 'string' ? [stop] : stop,
+    thinking: false,
+    stream: parsed.stream ?? false,
+    includeUsage: parsed.stream_options?.include_usage ?? false,
+    ignored: ignoredKeys(parsed, HONOURED),
+  };
+}

@@ -1,0 +1,36 @@
+import type { ChatRequest } from '../api/chat-request.js';
+import { cliEnv } from './cli-locate.js';
+import type { CliLaunch } from './cli-process.js';
+
+/**
+ * The argv and environment for one turn. Everything request-specific that must
+ * be fixed at spawn time (model, thinking, output cap) is here; the prompt and
+ * system prompt never are: they go in on stdin.
+ */
+
+/** Values as `--flag=value`, so a value starting with `-` cannot be read as another flag. */
+export const BASE_ARGS = [
+  '-p',
+  '--output-format=stream-json',
+  '--verbose',
+  '--include-partial-messages',
+  '--input-format=stream-json',
+  '--tools=',
+  '--max-turns=1',
+  '--setting-sources=',
+  '--strict-mcp-config',
+  '--no-session-persistence',
+  '--permission-mode=dontAsk',
+] as const;
+
+export type LaunchRequest = Pick<ChatRequest, 'cliModel' | 'thinking' | 'maxTokens'>;
+
+export function cliArgs(request: LaunchRequest): string[] {
+  return [...BASE_ARGS, `--model=${request.cliModel}`, ...(request.thinking ? [] : ['--thinking=disabled'])];
+}
+
+export function buildLaunch(command: string, cwd: string, request: LaunchRequest, baseEnv?: NodeJS.ProcessEnv): CliLaunch {
+  const extra: Record<string, string> = {};
+  if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
+  return { command, args: cliArgs(request), env: cliEnv(extra, baseEnv), cwd };
+}

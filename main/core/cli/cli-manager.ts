@@ -1,0 +1,233 @@
+import { mkdir } from 'node:fs/promises';
+import type { ChatRequest } from '../api/chat-request.js';
+import { ProxyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Settings } from '../settings.js';
+import { createTurnState, step } from '../translate/cli-turn.js';
+import { cliInputLines } from '../translate/to-cli-input.js';
+import type { TurnEvent } from '../translate/turn-events.js';
+import { parseCliLine } from './cli-events.js';
+import { processExitError } from './cli-errors.js';
+import { buildLaunch } from './cli-launch.js';
+import { locateCli, readCliVersion } from './cli-locate.js';
+import { CliProcess } from './cli-process.js';
+import { abortError, SlotQueue } from './slot-queue.js';
+
+/**
+ * Runs one CLI turn per API request under a concurrency cap with a bounded
+ * queue, and guarantees the child is gone when the request is: finished,
+ * cancelled (client gone), cut (stop sequence, output cap), timed out, or the
+ * manager closed. `run` resolves only after the child has exited.
+ */
+
+export type CliSettings = Settings['cli'];
+
+export interface CliManagerOptions {
+  cli: CliSettings;
+  /** Explicit CLI binary (flag, env or settings); otherwise searched for. */
+  cliPath: string | undefined;
+  /** An empty directory of the proxy's own: the CLI's cwd is shown to the model. */
+  workDir: string;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+export interface CliHealth {
+  path: string | undefined;
+  version: string | undefined;
+  /** Why the CLI cannot be used, when it cannot. */
+  problem: string | undefined;
+  lastAuthFailure: { at: string; message: string } | undefined;
+  active: number;
+  queued: number;
+  maxConcurrent: number;
+  maxQueue: number;
+}
+
+export interface RunOptions {
+  signal: AbortSignal;
+  onEvent: (event: TurnEvent) => void;
+  /** Called once the child is spawned (for the request log). */
+  onSpawn?: (pid: number | undefined) => void;
+}
+
+export const INSTALL_HINT =
+  'Install Claude Code (`npm install -g @anthropic-ai/claude-code`), log in once by running `claude`, or point the proxy at the binary with --claude-path or CLAUDE_CLI_PATH.';
+
+export class CliManager {
+  private readonly slots: SlotQueue;
+  private readonly running = new Set<CliProcess>();
+  private closed = false;
+  private versionCache: { path: string; version: string | undefined; problem: string | undefined } | undefined;
+  private lastAuthFailure: CliHealth['lastAuthFailure'];
+
+  constructor(private options: CliManagerOptions) {
+    this.slots = new SlotQueue(slotOptions(options.cli));
+  }
+
+  configure(cli: CliSettings, cliPath: string | undefined): void {
+    if (cliPath !== this.options.cliPath) this.versionCache = undefined;
+    this.options = { ...this.options, cli, cliPath };
+    this.slots.configure(slotOptions(cli));
+  }
+
+  get activeProcesses(): number {
+    return this.running.size;
+  }
+
+  async run(request: ChatRequest, { signal, onEvent, onSpawn }: RunOptions): Promise<void> {
+    if (this.closed) throw new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' });
+    const release = await this.slots.acquire(signal);
+    try {
+      const location = locateCli(this.options.cliPath, this.options.env);
+      if (!location.path) {
+        throw new ProxyError('service_unavailable', `Claude CLI not found. ${INSTALL_HINT}`, {
+          code: 'cli_not_found',
+          details: { searched: location.searched.slice(0, 12) },
+        });
+      }
+      await mkdir(this.options.workDir, { recursive: true });
+      await this.drive(location.path, request, signal, onEvent, onSpawn);
+    } finally {
+      release();
+    }
+  }
+
+  private async drive(
+    cliPath: string,
+    request: ChatRequest,
+    signal: AbortSignal,
+    onEvent: RunOptions['onEvent'],
+    onSpawn: RunOptions['onSpawn'],
+  ): Promise<void> {
+    if (signal.aborted) throw abortError();
+    const { cli, logger } = this.options;
+    const state = createTurnState({ thinking: request.thinking, stopSequences: request.stopSequences, now: this.options.now });
+    let failure: ProxyError | undefined;
+    let garbage = 0;
+    const emit = (events: TurnEvent[]) => {
+      for (const event of events) {
+        if (event.type === 'error') this.noteError(event.error);
+        else if (event.type === 'end') this.lastAuthFailure = undefined;
+        onEvent(event);
+      }
+    };
+
+    const child = new CliProcess(buildLaunch(cliPath, this.options.workDir, request, this.options.env), {
+      maxLineBytes: cli.maxLineBytes,
+      killGraceMs: cli.killGraceMs,
+      onOversizeLine: (bytes) => logger.warn('Skipped an over-long line from the Claude CLI', { bytes, pid: child.pid }),
+      onLine: (line) => {
+        resetIdle();
+        if (state.done) return;
+        const event = parseCliLine(line);
+        if (event === undefined) {
+          if (garbage++ < 3) logger.warn('Skipped a line from the Claude CLI that is not JSON', { pid: child.pid, length: line.length });
+          return;
+        }
+        emit(step(state, event));
+        if (state.done) void child.stop();
+      },
+    });
+    this.running.add(child);
+    onSpawn?.(child.pid);
+
+    const fail = (error: ProxyError) => {
+      if (state.done) return;
+      state.done = true;
+      failure = error;
+      void child.stop();
+    };
+    const totalTimer = setTimeout(
+      () => fail(new ProxyError('timeout_error', `The Claude CLI did not finish within ${Math.round(cli.requestTimeoutMs / 1000)} s`, { code: 'request_timeout' })),
+      cli.requestTimeoutMs,
+    );
+    let idleTimer: NodeJS.Timeout | undefined;
+    const resetIdle = () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(
+        () => fail(new ProxyError('timeout_error', `The Claude CLI sent nothing for ${Math.round(cli.idleTimeoutMs / 1000)} s`, { code: 'idle_timeout' })),
+        cli.idleTimeoutMs,
+      );
+    };
+    resetIdle();
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      state.done = true;
+      void child.stop();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    child.write(cliInputLines(request), true);
+    const exit = await child.exited;
+    clearTimeout(totalTimer);
+    if (idleTimer) clearTimeout(idleTimer);
+    signal.removeEventListener('abort', onAbort);
+    this.running.delete(child);
+
+    if (aborted) return;
+    if (failure) {
+      emit([{ type: 'error', error: failure }]);
+      return;
+    }
+    if (state.done) return;
+    state.done = true;
+    if (exit.spawnError) {
+      this.versionCache = undefined;
+      emit([
+        {
+          type: 'error',
+          error: new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code}). ${INSTALL_HINT}`, {
+            code: 'cli_not_startable',
+          }),
+        },
+      ]);
+      return;
+    }
+    logger.warn('Claude CLI exited without a result', { pid: child.pid, code: exit.code, signal: exit.signal });
+    emit([{ type: 'error', error: processExitError(exit.code, exit.signal, exit.stderrTail) }]);
+  }
+
+  private noteError(error: ProxyError): void {
+    if (error.code === 'not_logged_in') {
+      this.lastAuthFailure = { at: new Date((this.options.now ?? Date.now)()).toISOString(), message: error.message };
+    }
+  }
+
+  async health(): Promise<CliHealth> {
+    const location = locateCli(this.options.cliPath, this.options.env);
+    const stats = this.slots.stats;
+    const base = {
+      lastAuthFailure: this.lastAuthFailure,
+      active: stats.active,
+      queued: stats.queued,
+      maxConcurrent: stats.maxActive,
+      maxQueue: stats.maxQueued,
+    };
+    if (!location.path) {
+      return { ...base, path: undefined, version: undefined, problem: `Claude CLI not found. ${INSTALL_HINT}` };
+    }
+    if (this.versionCache?.path !== location.path) {
+      const cliPath = location.path;
+      const version = await readCliVersion(cliPath).then(
+        (value) => ({ version: value, problem: undefined }),
+        (error: Error) => ({ version: undefined, problem: `Claude CLI at ${cliPath} did not answer --version: ${error.message}` }),
+      );
+      this.versionCache = { path: cliPath, ...version };
+    }
+    return { ...base, path: location.path, version: this.versionCache.version, problem: this.versionCache.problem };
+  }
+
+  /** Refuses new work, fails queued requests and ends every child; resolves when all are gone. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.slots.rejectAll(new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' }));
+    await Promise.all([...this.running].map((child) => child.stop()));
+  }
+}
+
+function slotOptions(cli: CliSettings) {
+  return { maxActive: cli.maxConcurrent, maxQueued: cli.maxQueue, maxWaitMs: cli.queueTimeoutMs };
+}

@@ -1,0 +1,39 @@
+import type { ParameterizedContext } from 'koa';
+import type { ApiDialect } from '../api/chat-request.js';
+import type { CliManager } from '../cli/cli-manager.js';
+import type { Logger } from '../logger.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import type { RequestLog } from '../request-log.js';
+import type { Settings } from '../settings.js';
+
+export interface AppDeps {
+  settings: () => Settings;
+  cli: CliManager;
+  limiter: RateLimiter;
+  requestLog: RequestLog;
+  logger: Logger;
+  version: string;
+  startedAt: number;
+  now?: () => number;
+}
+
+export interface ProxyState {
+  requestId: string;
+  /** Which API's error shape this request gets. */
+  dialect: ApiDialect;
+  /** The request log entry, for API requests. */
+  recordId?: string;
+  body?: unknown;
+}
+
+export type ProxyContext = ParameterizedContext<ProxyState>;
+
+/**
+ * The Anthropic SDK always sends `anthropic-version`; the OpenAI routes are
+ * recognisable by path. Shared paths (/v1/models, unknown routes) follow the header.
+ */
+export function dialectFor(path: string, headers: Record<string, string | string[] | undefined>): ApiDialect {
+  if (path.startsWith('/openai/') || path.endsWith('/chat/completions')) return 'openai';
+  if (path.startsWith('/v1/messages')) return 'anthropic';
+  return headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined ? 'anthropic' : 'openai';
+}

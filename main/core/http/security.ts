@@ -1,0 +1,77 @@
+/**
+ * Threat model. The proxy spends the user's Claude subscription, so every
+ * caller is treated as hostile until shown otherwise:
+ * - Other machines: it binds to loopback by default.
+ * - Web pages in the user's own browser: a page can send requests to
+ *   127.0.0.1 (CSRF) or resolve its own domain to 127.0.0.1 (DNS rebinding).
+ *   So the Host header must name a loopback host (or the configured bind
+ *   host), and a request carrying an Origin is refused unless that origin is
+ *   explicitly allowed in settings. No wildcard CORS header is ever sent.
+ * - Requests must be `application/json`, which a plain HTML form cannot send
+ *   without a CORS preflight.
+ */
+import type { Next } from 'koa';
+import { ProxyError } from '../errors.js';
+import type { ProxyContext } from './context.js';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export function hostName(hostHeader: string): string {
+  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1).toLowerCase();
+  return hostHeader.split(':')[0]!.toLowerCase();
+}
+
+export function isAllowedHost(hostHeader: string | undefined, bindHost: string): boolean {
+  if (!hostHeader) return false;
+  const name = hostName(hostHeader);
+  return LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name) || name === bindHost.toLowerCase();
+}
+
+export function hostAndOriginGuard(settings: () => { host: string; allowedOrigins: string[] }) {
+  return async (ctx: ProxyContext, next: Next) => {
+    const { host, allowedOrigins } = settings();
+    if (!isAllowedHost(ctx.get('Host') || undefined, host)) {
+      throw new ProxyError('permission_error', 'Host header is not a loopback name; request refused (DNS rebinding protection)', {
+        code: 'host_not_allowed',
+        details: { field: 'Host', issue: 'not a loopback host' },
+      });
+    }
+    const origin = ctx.get('Origin');
+    if (origin) {
+      if (!allowedOrigins.includes(origin)) {
+        throw new ProxyError('permission_error', `Origin ${origin} is not allowed to use this proxy; add it to allowedOrigins in settings`, {
+          code: 'origin_not_allowed',
+          details: { field: 'Origin', issue: 'not in allowedOrigins' },
+        });
+      }
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.vary('Origin');
+      ctx.set('Access-Control-Expose-Headers', 'X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Claude-Proxy-Ignored');
+      if (ctx.method === 'OPTIONS') {
+        ctx.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'content-type');
+        ctx.set('Access-Control-Max-Age', '600');
+        ctx.status = 204;
+        return;
+      }
+    }
+    await next();
+  };
+}
+
+export function requireJson() {
+  return async (ctx: ProxyContext, next: Next) => {
+    if (ctx.method === 'POST' && !ctx.is('application/json')) {
+      throw new ProxyError('unsupported_media_type', 'Content-Type must be application/json', {
+        code: 'unsupported_media_type',
+        details: { field: 'Content-Type', issue: `got ${ctx.get('Content-Type') || 'none'}` },
+      });
+    }
+    await next();
+  };
+}
+
+/** For the bind address: loopback names and the whole 127/8 range. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,53 @@
+import { EventEmitter } from 'node:events';
+import type { RequestRecord } from '../../shared/request-record.js';
+
+/**
+ * The live request log: a bounded buffer of the most recent requests, newest
+ * last, with an event per change so the window (or any listener) follows
+ * requests as they stream. Records hold metadata only.
+ */
+
+export interface RequestLogEvents {
+  added: [RequestRecord];
+  updated: [RequestRecord];
+  cleared: [];
+}
+
+export class RequestLog extends EventEmitter<RequestLogEvents> {
+  private readonly records = new Map<string, RequestRecord>();
+
+  constructor(private readonly capacity = 1000) {
+    super();
+  }
+
+  add(record: RequestRecord): RequestRecord {
+    this.records.set(record.id, record);
+    while (this.records.size > this.capacity) {
+      const oldest = this.records.keys().next().value as string;
+      this.records.delete(oldest);
+    }
+    this.emit('added', { ...record });
+    return record;
+  }
+
+  update(id: string, patch: Partial<Omit<RequestRecord, 'id'>>): void {
+    const record = this.records.get(id);
+    if (!record) return;
+    Object.assign(record, patch);
+    this.emit('updated', { ...record });
+  }
+
+  get(id: string): RequestRecord | undefined {
+    const record = this.records.get(id);
+    return record && { ...record };
+  }
+
+  list(): RequestRecord[] {
+    return [...this.records.values()].map((record) => ({ ...record }));
+  }
+
+  clear(): void {
+    this.records.clear();
+    this.emit('cleared');
+  }
+}

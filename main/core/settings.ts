@@ -1,0 +1,95 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Settings live in `settings.json` in the data directory. Every field has a
+ * default, so an empty or partial file is fine. A file that does not parse or
+ * validate is reported and left exactly as it is; the proxy runs on defaults.
+ */
+
+export const APP_NAME = 'Claude Code Proxy';
+const MB = 1024 * 1024;
+
+export const settingsSchema = z.object({
+  port: z.number().int().min(1).max(65535).default(8000),
+  host: z.string().min(1).default('127.0.0.1'),
+  cliPath: z.string().min(1).optional(),
+  rateLimit: z
+    .object({
+      requestsPerMinute: z.number().int().min(1).max(100_000).default(60),
+      burst: z.number().int().min(0).max(100_000).default(10),
+      maxTrackedClients: z.number().int().min(1).default(10_000),
+    })
+    .prefault({}),
+  cli: z
+    .object({
+      maxConcurrent: z.number().int().min(1).max(64).default(4),
+      maxQueue: z.number().int().min(0).max(10_000).default(64),
+      queueTimeoutMs: z.number().int().min(1).default(60_000),
+      requestTimeoutMs: z.number().int().min(1).default(600_000),
+      idleTimeoutMs: z.number().int().min(1).default(180_000),
+      killGraceMs: z.number().int().min(0).default(2_000),
+      maxLineBytes: z.number().int().min(1024).default(16 * MB),
+    })
+    .prefault({}),
+  maxBodyBytes: z.number().int().min(1024).default(32 * MB),
+  /** Extra model names clients may use, mapped to a CLI model (e.g. "gpt-4o": "sonnet"). */
+  modelAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  allowedOrigins: z.array(z.string().min(1)).default([]),
+  /** Log prompt and answer text (off: only metadata is ever logged). */
+  logBodies: z.boolean().default(false),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
+
+export function defaultDataDir(platform = process.platform, env = process.env, home = homedir()): string {
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_NAME);
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_NAME);
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME);
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  file: string;
+  /** Why the file was not used, when it exists but is unreadable or invalid. */
+  problem: string | undefined;
+}
+
+export async function loadSettings(dataDir: string): Promise<LoadedSettings> {
+  const file = path.join(dataDir, 'settings.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { settings: defaultSettings(), file, problem: undefined };
+    return { settings: defaultSettings(), file, problem: `cannot read ${file}: ${(error as Error).message}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { settings: defaultSettings(), file, problem: `${file} is not valid JSON (${(error as Error).message}); using defaults, file left untouched` };
+  }
+  const parsed = settingsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    return { settings: defaultSettings(), file, problem: `${file} is invalid (${issues}); using defaults, file left untouched` };
+  }
+  return { settings: parsed.data, file, problem: undefined };
+}
+
+/** Writes atomically (temp file + rename) so a crash mid-write never leaves a half file. */
+export async function saveSettings(dataDir: string, settings: Settings): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'settings.json');
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(settingsSchema.parse(settings), null, 2)}\n`, 'utf8');
+  await rename(temp, file);
+}

@@ -1,0 +1,91 @@
+/**
+ * Headless entry: `npm run serve -- --port N --host H --data-dir DIR --claude-path PATH`.
+ * Runs the same core the desktop app hosts, with logs on stderr.
+ */
+import { parseArgs } from 'node:util';
+import { consoleLogger, type LogLevel } from './core/logger.js';
+import { ProxyService } from './core/proxy.js';
+import { ServerError } from './core/server-controller.js';
+import { defaultDataDir, loadSettings, type Settings } from './core/settings.js';
+import { proxyVersion } from './core/version.js';
+import { isLoopbackHost } from './core/http/security.js';
+
+const USAGE = `Usage: npm run serve -- [options]
+
+  --port N            port to listen on (default 8000, or settings.json)
+  --host H            address to bind (default 127.0.0.1)
+  --data-dir DIR      settings and working files (default: the platform's app-data folder)
+  --claude-path PATH  the claude CLI binary (default: CLAUDE_CLI_PATH, then PATH and the usual install places)
+  --log-level L       debug | info | warn | error (default info)
+  -h, --help          this help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'claude-path': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const logger = consoleLogger(values['log-level'] as LogLevel);
+  const dataDir = values['data-dir'] ?? process.env.CLAUDE_PROXY_DATA_DIR ?? defaultDataDir();
+  const loaded = await loadSettings(dataDir);
+  if (loaded.problem) logger.warn(`Settings: ${loaded.problem}`);
+  const settings: Settings = {
+    ...loaded.settings,
+    ...(values.port !== undefined ? { port: parsePort(values.port) } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  };
+  const cliPath = values['claude-path'] ?? process.env.CLAUDE_CLI_PATH ?? settings.cliPath;
+  if (cliPath) settings.cliPath = cliPath;
+  if (!isLoopbackHost(settings.host)) {
+    logger.warn(`Binding to ${settings.host}, which is not a loopback address: other machines can reach this proxy`);
+  }
+
+  const proxy = new ProxyService({ settings, dataDir, logger, version: proxyVersion() });
+  try {
+    const { url } = await proxy.start();
+    logger.info(`Claude Code Proxy ${proxyVersion()} listening on ${url}`, { dataDir });
+  } catch (error) {
+    logger.error(error instanceof ServerError ? `${error.code}: ${error.message}` : String(error));
+    await proxy.stop();
+    process.exitCode = 1;
+    return;
+  }
+  void proxy.cli.health().then((health) => {
+    if (health.problem) logger.warn(health.problem);
+    else logger.info(`Using Claude CLI ${health.version} at ${health.path}`);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: stopping (ending CLI processes)`);
+    void proxy.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    process.stderr.write(`--port: ${value} is not a port number (1–65535)\n`);
+    process.exit(2);
+  }
+  return port;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * One API request as the request log, the history file and the window see it.
+ * Metadata only: prompt and answer text are never part of it.
+ */
+export const requestRecordSchema = z.object({
+  id: z.string(),
+  startedAt: z.number(),
+  clientIp: z.string(),
+  method: z.string(),
+  path: z.string(),
+  api: z.enum(['anthropic', 'openai', 'other']),
+  model: z.string().nullable(),
+  stream: z.boolean(),
+  state: z.enum(['in_progress', 'done', 'failed', 'cancelled']),
+  status: z.number().nullable(),
+  ttftMs: z.number().nullable(),
+  durationMs: z.number().nullable(),
+  inputTokens: z.number().nullable(),
+  outputTokens: z.number().nullable(),
+  stopReason: z.string().nullable(),
+  error: z.object({ type: z.string(), code: z.string(), message: z.string() }).nullable(),
+  ignored: z.array(z.string()),
+  cliPid: z.number().nullable(),
+  userAgent: z.string().nullable(),
+});
+
+export type RequestRecord = z.infer<typeof requestRecordSchema>;
