@@ -85,6 +85,7 @@ export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliMode
     maxTokens: parsed.max_tokens,
     stopSequences: parsed.stop_sequences ?? [],
     thinking: parsed.thinking?.type === 'enabled' || parsed.thinking?.type === 'adaptive',
+    thinkingBudget: parsed.thinking?.type === 'enabled' ? parsed.thinking.budget_tokens : undefined,
     stream: parsed.stream ?? false,
     includeUsage: false,
     ignored: ignoredKeys(parsed, HONOURED),

@@ -25,8 +25,10 @@ export interface ChatRequest {
   messages: ChatMessage[];
   maxTokens: number | undefined;
   stopSequences: string[];
-  /** Whether the client asked for extended thinking (Anthropic `thinking`). */
+  /** Whether the client asked for extended thinking (Anthropic `thinking`): only then are thinking blocks sent. */
   thinking: boolean;
+  /** Anthropic `thinking.budget_tokens`, when given. */
+  thinkingBudget?: number | undefined;
   stream: boolean;
   /** OpenAI `stream_options.include_usage`. */
   includeUsage: boolean;

@@ -32,8 +32,9 @@ export function mapCliFailure({ result, assistantError, resetsAt, now }: CliFail
   const message = cliMessage(result);
   const upstream = { upstream_status: status ?? null, cli_error: assistantError ?? result.api_error ?? null };
 
-  if (result.api_error === 'usage_limit_reached' || (status === 429 && resetsAt !== undefined)) {
-    const retryAfter = resetsAt === undefined ? undefined : Math.max(1, Math.ceil(resetsAt - now / 1000));
+  // Under OAuth a plain API 429 also comes with a rejected rate_limit_event, so only `api_error` says "usage limit".
+  const retryAfter = resetsAt === undefined ? undefined : Math.max(1, Math.ceil(resetsAt - now / 1000));
+  if (result.api_error === 'usage_limit_reached') {
     return new ProxyError('rate_limit_error', `Claude subscription usage limit reached: ${message}`, {
       code: 'usage_limit_reached',
       details: { issue: 'subscription usage limit', resets_at: resetsAt ?? null, ...upstream },
@@ -48,7 +49,11 @@ export function mapCliFailure({ result, assistantError, resetsAt, now }: CliFail
     });
   }
   if (assistantError === 'rate_limit' || status === 429) {
-    return new ProxyError('rate_limit_error', message, { code: 'upstream_rate_limit', details: upstream });
+    return new ProxyError('rate_limit_error', message, {
+      code: 'upstream_rate_limit',
+      details: upstream,
+      headers: { 'Retry-After': String(retryAfter ?? 30) },
+    });
   }
   if (assistantError === 'model_not_found' || status === 404) {
     return new ProxyError('not_found_error', message, { code: 'model_not_found', details: { field: 'model', ...upstream } });

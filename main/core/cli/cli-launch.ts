@@ -23,8 +23,15 @@ export const BASE_ARGS = [
   '--permission-mode=dontAsk',
 ] as const;
 
-export type LaunchRequest = Pick<ChatRequest, 'cliModel' | 'thinking' | 'maxTokens'>;
+export type LaunchRequest = Pick<ChatRequest, 'cliModel' | 'thinking' | 'thinkingBudget' | 'maxTokens'>;
 
+/**
+ * Thinking: CLI 2.1.331 thinks by default (a 31,999-token budget for 4-5
+ * models), so a request that did not ask gets `--thinking=disabled`; a budget
+ * goes in MAX_THINKING_TOKENS, which `--thinking=enabled` would override. The
+ * 5-5 models think adaptively whatever is passed; the turn translator drops
+ * their thinking blocks for clients that did not ask.
+ */
 export function cliArgs(request: LaunchRequest): string[] {
   return [...BASE_ARGS, `--model=${request.cliModel}`, ...(request.thinking ? [] : ['--thinking=disabled'])];
 }
@@ -32,5 +39,6 @@ export function cliArgs(request: LaunchRequest): string[] {
 export function buildLaunch(command: string, cwd: string, request: LaunchRequest, baseEnv?: NodeJS.ProcessEnv): CliLaunch {
   const extra: Record<string, string> = {};
   if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
+  if (request.thinking && request.thinkingBudget !== undefined) extra.MAX_THINKING_TOKENS = String(request.thinkingBudget);
   return { command, args: cliArgs(request), env: cliEnv(extra, baseEnv), cwd };
 }

@@ -64,6 +64,7 @@ export function cliEnv(extra: Record<string, string>, base: NodeJS.ProcessEnv = 
   // The proxy's own Node flags (a debugger, --require hooks) must not reach the CLI.
   delete env.NODE_OPTIONS;
   delete env.CLAUDE_CODE_MAX_OUTPUT_TOKENS;
+  delete env.MAX_THINKING_TOKENS;
   return {
     ...env,
     BUN_ENABLE_CRASH_REPORTING: '0',

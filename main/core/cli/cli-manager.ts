@@ -118,8 +118,8 @@ export class CliManager {
       maxLineBytes: cli.maxLineBytes,
       killGraceMs: cli.killGraceMs,
       onOversizeLine: (bytes) => logger.warn('Skipped an over-long line from the Claude CLI', { bytes, pid: child.pid }),
+      onActivity: () => resetIdle(),
       onLine: (line) => {
-        resetIdle();
         if (state.done) return;
         const event = parseCliLine(line);
         if (event === undefined) {

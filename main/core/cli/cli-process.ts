@@ -28,6 +28,8 @@ export interface CliProcessOptions {
   maxLineBytes: number;
   killGraceMs: number;
   onLine: (line: string) => void;
+  /** Any output at all, even part of a line: the child is alive. */
+  onActivity?: () => void;
   onOversizeLine?: (bytes: number) => void;
 }
 
@@ -65,6 +67,7 @@ export class CliProcess {
       });
     });
     this.child.stdout?.on('data', (chunk: Buffer) => {
+      options.onActivity?.();
       for (const line of framer.push(chunk)) options.onLine(line);
     });
     this.child.stderr?.on('data', (chunk: Buffer) => {

@@ -9,7 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 export class LineFramer {
   private readonly decoder = new StringDecoder('utf8');
   private pending: string[] = [];
-  private pendingLength = 0;
+  private pendingBytes = 0;
   private discarding = false;
   private discardedBytes = 0;
 
@@ -46,12 +46,11 @@ export class LineFramer {
       return;
     }
     this.pending.push(piece);
-    this.pendingLength += piece.length;
-    // UTF-16 length is a lower bound of the byte length, so only measure bytes when close.
-    if (this.pendingLength * 3 > this.maxLineBytes && Buffer.byteLength(this.pending.join('')) > this.maxLineBytes) {
-      this.discardedBytes = Buffer.byteLength(this.pending.join(''));
+    this.pendingBytes += Buffer.byteLength(piece);
+    if (this.pendingBytes > this.maxLineBytes) {
+      this.discardedBytes = this.pendingBytes;
       this.pending = [];
-      this.pendingLength = 0;
+      this.pendingBytes = 0;
       this.discarding = true;
     }
   }
@@ -65,7 +64,7 @@ export class LineFramer {
     }
     const line = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
-    this.pendingLength = 0;
+    this.pendingBytes = 0;
     return line.endsWith('\r') ? line.slice(0, -1) : line;
   }
 }

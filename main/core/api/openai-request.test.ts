@@ -1,0 +1,187 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProxyError } from '../errors.js';
+import { parseOpenAIRequest } from './openai-request.js';
+
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+const body = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], ...extra });
+
+function assertInvalid(input: unknown, field: string | undefined): ProxyError {
+  try {
+    parseOpenAIRequest(input);
+  } catch (error) {
+    assert.ok(error instanceof ProxyError, String(error));
+    assert.equal(error.status, 400);
+    assert.equal(error.type, 'invalid_request_error');
+    assert.equal(error.code, 'validation_error');
+    assert.equal(error.details?.field, field, error.message);
+    assert.equal(error.param, field);
+    return error;
+  }
+  assert.fail('expected a validation error');
+}
+
+describe('parseOpenAIRequest', () => {
+  it('normalises a minimal request', () => {
+    assert.deepEqual(parseOpenAIRequest(body()), {
+      api: 'openai',
+      model: 'gpt-4o',
+      system: undefined,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+      maxTokens: undefined,
+      stopSequences: [],
+      thinking: false,
+      stream: false,
+      includeUsage: false,
+      ignored: [],
+    });
+  });
+
+  it('turns system and developer messages into the system prompt, in order', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'system', content: 'Be terse.' },
+          { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+          { role: 'user', content: 'Hi' },
+        ],
+      }),
+    );
+    assert.equal(parsed.system, 'Be terse.\n\nAnswer in French.');
+    assert.deepEqual(parsed.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }]);
+  });
+
+  it('accepts an Anthropic-style body: top-level system and content-block arrays', () => {
+    const parsed = parseOpenAIRequest({
+      model: 'claude-sonnet-4-5',
+      system: [{ type: 'text', text: 'Be terse.' }],
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+          ],
+        },
+      ],
+    });
+    assert.equal(parsed.system, 'Be terse.');
+    assert.equal(parsed.maxTokens, 100);
+    assert.deepEqual(parsed.messages[0]?.content, [
+      { type: 'text', text: 'What is this?' },
+      { type: 'image', mediaType: 'image/png', data: PNG },
+    ]);
+    assert.equal(parseOpenAIRequest(body({ system: 'Top.', messages: [{ role: 'system', content: 'Msg.' }, { role: 'user', content: 'x' }] })).system, 'Top.\n\nMsg.');
+  });
+
+  it('turns a data-URL image into an image part', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Describe:' },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(parsed.messages[0]?.content, [
+      { type: 'text', text: 'Describe:' },
+      { type: 'image', mediaType: 'image/png', data: PNG },
+    ]);
+  });
+
+  it('refuses http(s) image URLs with a 400 naming the field', () => {
+    const error = assertInvalid(
+      body({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] },
+        ],
+      }),
+      'messages.0.content.1.image_url.url',
+    );
+    assert.match(error.message, /base64/);
+  });
+
+  it('refuses data URLs that are not a supported base64 image', () => {
+    const image = (url: string) => body({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }] });
+    assertInvalid(image(`data:image/bmp;base64,${PNG}`), 'messages.0.content.0.image_url.url');
+    assertInvalid(image('data:image/png;base64,not base64!'), 'messages.0.content.0.image_url.url');
+    assertInvalid(image('data:image/png;base64,'), 'messages.0.content.0.image_url.url');
+    assertInvalid(image(`data:text/plain;base64,${PNG}`), 'messages.0.content.0.image_url.url');
+  });
+
+  it('n: 2 is a 400; n: 1 is fine', () => {
+    const error = assertInvalid(body({ n: 2 }), 'n');
+    assert.match(error.message, /n = 1/);
+    assert.deepEqual(parseOpenAIRequest(body({ n: 1 })).ignored, []);
+  });
+
+  it('reports temperature, top_p, seed, tools … as ignored; user and stream_options are honoured', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        temperature: 0.5,
+        top_p: 1,
+        seed: 42,
+        tools: [{ type: 'function', function: { name: 'f' } }],
+        tool_choice: 'auto',
+        response_format: { type: 'json_object' },
+        presence_penalty: null,
+        user: 'someone',
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+    assert.deepEqual(parsed.ignored, ['response_format', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p']);
+    assert.equal(parsed.stream, true);
+    assert.equal(parsed.includeUsage, true);
+  });
+
+  it('stop may be a string, an array or null', () => {
+    assert.deepEqual(parseOpenAIRequest(body({ stop: 'END' })).stopSequences, ['END']);
+    assert.deepEqual(parseOpenAIRequest(body({ stop: ['A', 'B'] })).stopSequences, ['A', 'B']);
+    assert.deepEqual(parseOpenAIRequest(body({ stop: null })).stopSequences, []);
+    assertInvalid(body({ stop: '' }), 'stop');
+  });
+
+  it('max_completion_tokens wins over max_tokens', () => {
+    assert.equal(parseOpenAIRequest(body({ max_tokens: 10, max_completion_tokens: 20 })).maxTokens, 20);
+    assert.equal(parseOpenAIRequest(body({ max_tokens: 10 })).maxTokens, 10);
+    assert.equal(parseOpenAIRequest(body({ max_tokens: null })).maxTokens, undefined);
+  });
+
+  it('renders earlier tool calls and tool results as text', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+          { role: 'tool', tool_call_id: 'c1', content: 'rain' },
+        ],
+      }),
+    );
+    assert.deepEqual(parsed.messages.slice(1), [
+      { role: 'assistant', content: [{ type: 'text', text: '[tool call weather: {"city":"Oslo"}]' }] },
+      { role: 'user', content: [{ type: 'text', text: '[tool result: ' }, { type: 'text', text: 'rain' }, { type: 'text', text: ']' }] },
+    ]);
+  });
+
+  describe('validation errors are 400s naming the field', () => {
+    it('bad role, missing model, empty messages', () => {
+      assertInvalid(body({ messages: [{ role: 'bot', content: 'x' }] }), 'messages.0.role');
+      assertInvalid({ messages: [{ role: 'user', content: 'x' }] }, 'model');
+      assertInvalid(body({ messages: [] }), 'messages');
+      assertInvalid(body({ max_tokens: -1 }), 'max_tokens');
+    });
+
+    it('only system messages', () => {
+      const error = assertInvalid(body({ messages: [{ role: 'system', content: 'x' }] }), 'messages');
+      assert.equal(error.details?.issue, 'only system messages were given');
+    });
+  });
+});

@@ -1,0 +1,141 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createOpenAIStreamState, openaiChunks, openaiCompletion, openaiDone, openaiUsage } from './to-openai.js';
+import type { CollectedTurn } from './collect-turn.js';
+import type { TurnOptions } from './cli-turn.js';
+import type { StopReason, TurnEvent } from './turn-events.js';
+import { goldenText, sseFrames, transcriptEvents } from '../../test/helpers/golden.js';
+
+const MODEL = 'gpt-4o';
+// 2025-11-25T03:03:30.123Z; `created` is whole seconds.
+const NOW = 1764039810123;
+const PLAIN: TurnOptions = { thinking: false, stopSequences: [] };
+
+function render(events: TurnEvent[], includeUsage: boolean): string {
+  const state = createOpenAIStreamState('chatcmpl-golden', MODEL, includeUsage, NOW);
+  return events.map((event) => openaiChunks(state, event)).join('');
+}
+
+describe('openaiChunks against golden SSE', () => {
+  const goldens: { transcript: string; includeUsage: boolean; file: string }[] = [
+    { transcript: 'mock_basic', includeUsage: true, file: 'mock_basic.openai.sse' },
+    { transcript: 'err2_mock-midstream', includeUsage: false, file: 'err2_mock-midstream.openai.sse' },
+    { transcript: 'fallback', includeUsage: true, file: 'fallback.openai.sse' },
+  ];
+  for (const { transcript, includeUsage, file } of goldens) {
+    it(`${transcript} (include_usage: ${includeUsage}) renders as ${file}`, () => {
+      const actual = sseFrames(render(transcriptEvents(transcript, PLAIN), includeUsage));
+      assert.deepEqual(actual, sseFrames(goldenText(file)));
+    });
+  }
+
+  it('drops thinking: a thinking turn renders exactly like the same turn without it', () => {
+    const withThinking = render(transcriptEvents('mock_thinking', { thinking: true, stopSequences: [] }), false);
+    const without = render(transcriptEvents('mock_thinking', PLAIN), false);
+    assert.equal(withThinking, without);
+    assert.doesNotMatch(withThinking, /Let me think|EqMockSignature/);
+  });
+
+  it('uses no `event:` lines and ends with data: [DONE]', () => {
+    const text = render(transcriptEvents('mock_basic', PLAIN), false);
+    assert.doesNotMatch(text, /^event:/m);
+    assert.ok(text.endsWith('data: [DONE]\n\n'));
+    assert.equal(openaiDone(), 'data: [DONE]\n\n');
+  });
+});
+
+describe('openaiChunks details', () => {
+  const end = (stopReason: StopReason): TurnEvent => ({
+    type: 'end',
+    stopReason,
+    stopSequence: null,
+    usage: { inputTokens: 1, outputTokens: 1, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+  });
+
+  it('maps stop reasons to finish_reason', () => {
+    const expected: Record<StopReason, string> = {
+      end_turn: 'stop',
+      stop_sequence: 'stop',
+      max_tokens: 'length',
+      tool_use: 'tool_calls',
+      refusal: 'content_filter',
+      pause_turn: 'stop',
+    };
+    for (const [reason, finish] of Object.entries(expected)) {
+      const state = createOpenAIStreamState('id', MODEL, false, NOW);
+      const [finishChunk, done] = sseFrames(openaiChunks(state, end(reason as StopReason)));
+      const data = finishChunk?.data as { choices: { delta: object; finish_reason: string }[] };
+      assert.equal(data.choices[0]?.finish_reason, finish, reason);
+      assert.deepEqual(data.choices[0]?.delta, {});
+      assert.equal(done?.data, '[DONE]');
+    }
+  });
+
+  it('renders an error as a data frame with the OpenAI error body and no [DONE]', () => {
+    const [error] = transcriptEvents('err2_mock-529', PLAIN);
+    assert.ok(error?.type === 'error');
+    const frames = sseFrames(openaiChunks(createOpenAIStreamState('id', MODEL, false, NOW), error));
+    assert.equal(frames.length, 1);
+    assert.equal(frames[0]?.event, undefined);
+    const body = frames[0]?.data as { error: { type: string; code: string; param: null; message: string } };
+    assert.equal(body.error.type, 'overloaded_error');
+    assert.equal(body.error.code, 'upstream_overloaded');
+    assert.equal(body.error.param, null);
+    assert.match(body.error.message, /529 Overloaded/);
+  });
+
+  it('block and signature events produce no output', () => {
+    const state = createOpenAIStreamState('id', MODEL, true, NOW);
+    assert.equal(openaiChunks(state, { type: 'block_start', index: 0, block: 'text' }), '');
+    assert.equal(openaiChunks(state, { type: 'block_stop', index: 0 }), '');
+    assert.equal(openaiChunks(state, { type: 'thinking', index: 0, thinking: 'x' }), '');
+    assert.equal(openaiChunks(state, { type: 'signature', index: 0, signature: 'x' }), '');
+  });
+
+  it('createOpenAIStreamState floors `created` to seconds', () => {
+    assert.equal(createOpenAIStreamState('id', MODEL, false, 1999).created, 1);
+  });
+});
+
+describe('openaiUsage', () => {
+  it('prompt_tokens counts input plus cache creation plus cache reads', () => {
+    assert.deepEqual(openaiUsage({ inputTokens: 10, outputTokens: 7, cacheCreationInputTokens: 5, cacheReadInputTokens: 20 }), {
+      prompt_tokens: 35,
+      completion_tokens: 7,
+      total_tokens: 42,
+      prompt_tokens_details: { cached_tokens: 20 },
+    });
+  });
+});
+
+describe('openaiCompletion', () => {
+  const turn = (stopReason: StopReason): CollectedTurn => ({
+    messageId: 'msg_1',
+    blocks: [
+      { kind: 'thinking', text: 'hidden', signature: 's' },
+      { kind: 'text', text: 'Hello', signature: '' },
+      { kind: 'text', text: ' world', signature: '' },
+    ],
+    stopReason,
+    stopSequence: null,
+    usage: { inputTokens: 12, outputTokens: 7, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 },
+  });
+
+  it('builds a chat.completion with the text of all text blocks and no thinking', () => {
+    assert.deepEqual(openaiCompletion(turn('end_turn'), 'chatcmpl-1', MODEL, NOW), {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1764039810,
+      model: MODEL,
+      system_fingerprint: null,
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello world', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, prompt_tokens_details: { cached_tokens: 0 } },
+    });
+  });
+
+  it('maps end_turn → stop, max_tokens → length, stop_sequence → stop', () => {
+    assert.equal(openaiCompletion(turn('end_turn'), 'c', MODEL, NOW).choices[0].finish_reason, 'stop');
+    assert.equal(openaiCompletion(turn('max_tokens'), 'c', MODEL, NOW).choices[0].finish_reason, 'length');
+    assert.equal(openaiCompletion(turn('stop_sequence'), 'c', MODEL, NOW).choices[0].finish_reason, 'stop');
+  });
+});
