@@ -112,9 +112,10 @@ export class RateLimiter {
   /** Drops clients whose bucket has refilled and whose window has passed: they are indistinguishable from new ones. */
   prune(): void {
     const now = this.now();
-    for (const client of [...this.buckets.keys()]) {
-      const bucket = this.refresh(client, now);
-      if (bucket.tokens >= this.capacity && now - bucket.windowStart >= WINDOW_MS) this.buckets.delete(client);
+    for (const [client, bucket] of this.buckets) {
+      // Computed without refresh(), which would restart the passed window and keep every client forever.
+      const tokens = Math.min(this.capacity, bucket.tokens + Math.max(0, now - bucket.updated) * this.perMs);
+      if (tokens >= this.capacity && now - bucket.windowStart >= WINDOW_MS) this.buckets.delete(client);
     }
   }
 

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -197,7 +197,7 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
     });
   }
 
-  const errorCases: [model: string, status: number, sdkClass: typeof Anthropic.APIError][] = [
+  const errorCases: [model: string, status: number, sdkClass: abstract new (...args: any[]) => APIError][] = [
     ['claude-mock-401', 401, Anthropic.AuthenticationError],
     ['claude-mock-403', 403, Anthropic.PermissionDeniedError],
     ['claude-mock-404', 404, Anthropic.NotFoundError],
@@ -210,7 +210,7 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
     test(`upstream ${model.slice(12)} → ${status}`, async () => {
       await assert.rejects(
         anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-        (error: unknown) => error instanceof sdkClass && (error as InstanceType<typeof Anthropic.APIError>).status === status,
+        (error: unknown) => error instanceof sdkClass && (error as APIError).status === status,
       );
     });
   }

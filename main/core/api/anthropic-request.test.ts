@@ -32,6 +32,7 @@ describe('parseAnthropicRequest', () => {
       maxTokens: 256,
       stopSequences: [],
       thinking: false,
+      thinkingBudget: undefined,
       stream: false,
       includeUsage: false,
       ignored: [],
@@ -87,7 +88,10 @@ describe('parseAnthropicRequest', () => {
     assert.deepEqual(parsed.stopSequences, ['END']);
     assert.equal(parsed.stream, true);
     assert.equal(parsed.thinking, true);
-    assert.equal(parseAnthropicRequest(body({ thinking: { type: 'adaptive' } })).thinking, true);
+    assert.equal(parsed.thinkingBudget, 1024);
+    const adaptive = parseAnthropicRequest(body({ thinking: { type: 'adaptive' } }));
+    assert.equal(adaptive.thinking, true);
+    assert.equal(adaptive.thinkingBudget, undefined);
     assert.equal(parseAnthropicRequest(body({ thinking: { type: 'disabled' } })).thinking, false);
   });
 
@@ -137,7 +141,6 @@ describe('parseAnthropicRequest', () => {
 
     it(
       'an image URL error names the image block, as the OpenAI route does',
-      { todo: "imageFromAnthropic() calls remoteImageError() without a field, so details.field is just 'messages'" },
       () => {
         const image = { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } };
         assertInvalid(body({ messages: [user([{ type: 'text', text: 'see' }, image])] }), 'messages.0.content.1.source');

@@ -50,16 +50,16 @@ export function systemToText(system: z.infer<typeof systemText> | undefined): st
   return typeof system === 'string' ? system : system.map((part) => part.text).join('\n');
 }
 
-function toParts(content: z.infer<typeof message>['content']): ContentPart[] {
+function toParts(content: z.infer<typeof message>['content'], field: string): ContentPart[] {
   if (typeof content === 'string') return [{ type: 'text', text: content }];
   const parts: ContentPart[] = [];
-  for (const item of content) {
+  for (const [index, item] of content.entries()) {
     switch (item.type) {
       case 'text':
         parts.push({ type: 'text', text: item.text });
         break;
       case 'image':
-        parts.push(imageFromAnthropic(item));
+        parts.push(imageFromAnthropic(item, `${field}.${index}.source`));
         break;
       case 'tool_use':
       case 'tool_result':
@@ -76,7 +76,7 @@ function toParts(content: z.infer<typeof message>['content']): ContentPart[] {
 /** Validates a `/v1/messages` body; `cliModel` is filled in by the caller after model resolution. */
 export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
   const parsed = parseWith(anthropicMessagesSchema, body);
-  const messages: ChatMessage[] = parsed.messages.map((m) => ({ role: m.role, content: toParts(m.content) }));
+  const messages: ChatMessage[] = parsed.messages.map((m, i) => ({ role: m.role, content: toParts(m.content, `messages.${i}.content`) }));
   return {
     api: 'anthropic',
     model: parsed.model,

@@ -44,8 +44,8 @@ export type AnthropicImageBlock = z.infer<typeof anthropicImageBlock>;
 
 const DATA_URL = /^data:(image\/[a-z+.-]+);base64,(.*)$/s;
 
-export function imageFromAnthropic(block: AnthropicImageBlock): ContentPart {
-  if (block.source.type === 'url') throw remoteImageError();
+export function imageFromAnthropic(block: AnthropicImageBlock, field: string): ContentPart {
+  if (block.source.type === 'url') throw remoteImageError(field);
   return { type: 'image', mediaType: block.source.media_type, data: block.source.data };
 }
 
@@ -62,7 +62,7 @@ export function imageFromDataUrl(url: string, field: string): ContentPart {
   return { type: 'image', mediaType, data };
 }
 
-function remoteImageError(field = 'messages') {
+function remoteImageError(field: string) {
   return new ProxyError(
     'invalid_request_error',
     `${field}: images must be sent inline as base64 (a data: URL); the proxy does not fetch image URLs`,

@@ -71,7 +71,7 @@ function toParts(value: z.infer<typeof content> | undefined, field: string): Con
         parts.push(imageFromDataUrl(item.image_url.url, `${field}.${index}.image_url.url`));
         break;
       case 'image':
-        parts.push(imageFromAnthropic(item));
+        parts.push(imageFromAnthropic(item, `${field}.${index}.source`));
         break;
       case 'tool_use':
       case 'tool_result':

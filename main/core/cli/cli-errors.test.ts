@@ -63,11 +63,11 @@ describe('mapCliFailure', () => {
     assert.equal(tooLong.type, 'invalid_request_error');
   });
 
-  it('an API rate limit → 429 upstream_rate_limit without a guessed Retry-After', () => {
+  it('an API rate limit → 429 upstream_rate_limit with a default Retry-After of 30 s', () => {
     const error = map({ api_error_status: 429, api_error_type: 'rate_limit_error' }, 'rate_limit');
     assert.equal(error.status, 429);
     assert.equal(error.code, 'upstream_rate_limit');
-    assert.deepEqual(error.headers, {});
+    assert.deepEqual(error.headers, { 'Retry-After': '30' });
   });
 
   it('the subscription limit → 429 usage_limit_reached with Retry-After from resetsAt', () => {
@@ -80,9 +80,11 @@ describe('mapCliFailure', () => {
     assert.equal(error.details?.resets_at, resetsAt);
   });
 
-  it('a 429 after a rejected rate_limit_event is the subscription limit even without api_error', () => {
+  it('a plain 429 after a rejected rate_limit_event stays an API rate limit, timed by resetsAt', () => {
+    // Under OAuth every API 429 comes with a rejected rate_limit_event; only `api_error` means the subscription limit.
     const error = map({ api_error_status: 429 }, 'rate_limit', NOW / 1000 + 10.2);
-    assert.equal(error.code, 'usage_limit_reached');
+    assert.equal(error.status, 429);
+    assert.equal(error.code, 'upstream_rate_limit');
     assert.equal(error.headers['Retry-After'], '11');
   });
 

@@ -149,7 +149,7 @@ describe('cli-turn on real transcripts', () => {
       { name: 'err_mock-403', status: 403, type: 'permission_error', code: 'permission_error' },
       { name: 'err_mock-404', status: 404, type: 'not_found_error', code: 'model_not_found' },
       { name: 'err_mock-400', status: 400, type: 'invalid_request_error', code: 'upstream_invalid_request' },
-      { name: 'err2_mock-429', status: 429, type: 'rate_limit_error', code: 'upstream_rate_limit' },
+      { name: 'err2_mock-429', status: 429, type: 'rate_limit_error', code: 'upstream_rate_limit', retryAfter: '30' },
       { name: 'err2_mock-529', status: 503, type: 'overloaded_error', code: 'upstream_overloaded', retryAfter: '10' },
       { name: 'err2_mock-500', status: 502, type: 'api_error', code: 'upstream_error' },
     ];
@@ -261,6 +261,19 @@ describe('cli-turn stop sequences', () => {
       { type: 'block_stop', index: 0 },
       { type: 'end', stopReason: 'stop_sequence', stopSequence: '\nSTOP', usage: usage(5, 1) },
     ]);
+  });
+
+  it('a prefix held when an attempt is abandoned is neither lost nor doubled by the retry', () => {
+    const abandoned = [messageStart('msg_a'), blockStart(0), textDelta(0, 'Hello ST'), blockStop(0), messageStop('msg_a')];
+    const notAStop = lineEvents([...abandoned, assistant('msg_b', [{ type: 'text', text: 'Hello STuff' }]), result()], stops('STOP'));
+    assert.equal(textOf(notAStop), 'Hello STuff');
+    assert.equal(notAStop.filter((event) => event.type === 'block_start').length, 1);
+
+    const aStop = lineEvents([...abandoned, assistant('msg_b', [{ type: 'text', text: 'Hello STOP more' }]), result()], stops('STOP'));
+    assert.equal(textOf(aStop), 'Hello ');
+    const end = aStop.at(-1);
+    assert.ok(end?.type === 'end');
+    assert.equal(end.stopReason, 'stop_sequence');
   });
 
   it('without stop sequences, text that looks like one passes through', () => {

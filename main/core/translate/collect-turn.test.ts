@@ -64,7 +64,7 @@ describe('TurnCollector on transcripts', () => {
       { type: 'text', text: 'Hello from the mock API.' },
     ]);
     // Chat Completions has no place for thinking.
-    assert.equal(openaiCompletion(turn, 'c', 'gpt-4o', NOW).choices[0].message.content, 'Hello from the mock API.');
+    assert.equal(openaiCompletion(turn, 'c', 'gpt-4o', NOW).choices[0]?.message.content, 'Hello from the mock API.');
   });
 
   it('mock_thinking without thinking → only the text block', () => {
@@ -112,7 +112,7 @@ describe('TurnCollector', () => {
     const message = anthropicMessage(turn, 'm');
     assert.equal(message.stop_reason, 'stop_sequence');
     assert.equal(message.stop_sequence, 'STOP');
-    assert.equal(openaiCompletion(turn, 'c', 'gpt-4o', NOW).choices[0].finish_reason, 'stop');
+    assert.equal(openaiCompletion(turn, 'c', 'gpt-4o', NOW).choices[0]?.finish_reason, 'stop');
   });
 
   it('max_tokens → finish_reason length, with cache tokens counted in prompt_tokens', () => {
@@ -124,7 +124,7 @@ describe('TurnCollector', () => {
       { type: 'end', stopReason: 'max_tokens', stopSequence: null, usage },
     ]).result();
     const completion = openaiCompletion(turn, 'c', 'gpt-4o', NOW);
-    assert.equal(completion.choices[0].finish_reason, 'length');
+    assert.equal(completion.choices[0]?.finish_reason, 'length');
     assert.deepEqual(completion.usage, { prompt_tokens: 35, completion_tokens: 7, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 } });
     assert.deepEqual(anthropicMessage(turn, 'm').usage, {
       input_tokens: 10,

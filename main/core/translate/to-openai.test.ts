@@ -134,8 +134,8 @@ describe('openaiCompletion', () => {
   });
 
   it('maps end_turn → stop, max_tokens → length, stop_sequence → stop', () => {
-    assert.equal(openaiCompletion(turn('end_turn'), 'c', MODEL, NOW).choices[0].finish_reason, 'stop');
-    assert.equal(openaiCompletion(turn('max_tokens'), 'c', MODEL, NOW).choices[0].finish_reason, 'length');
-    assert.equal(openaiCompletion(turn('stop_sequence'), 'c', MODEL, NOW).choices[0].finish_reason, 'stop');
+    assert.equal(openaiCompletion(turn('end_turn'), 'c', MODEL, NOW).choices[0]?.finish_reason, 'stop');
+    assert.equal(openaiCompletion(turn('max_tokens'), 'c', MODEL, NOW).choices[0]?.finish_reason, 'length');
+    assert.equal(openaiCompletion(turn('stop_sequence'), 'c', MODEL, NOW).choices[0]?.finish_reason, 'stop');
   });
 });
