@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     logger.info(`Claude Code Proxy ${proxyVersion()} listening on ${url}`, { dataDir });
   } catch (error) {
     logger.error(error instanceof ServerError ? `${error.code}: ${error.message}` : String(error));
-    await proxy.stop();
+    await proxy.shutdown();
     process.exitCode = 1;
     return;
   }
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping (ending CLI processes)`);
-    void proxy.stop().then(() => process.exit(0));
+    void proxy.shutdown().then(() => process.exit(0));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -220,6 +220,11 @@ export class CliManager {
     return { ...base, path: location.path, version: this.versionCache.version, problem: this.versionCache.problem };
   }
 
+  /** Accepts work again after close() (the proxy was stopped and started from the tray). */
+  reopen(): void {
+    this.closed = false;
+  }
+
   /** Refuses new work, fails queued requests and ends every child; resolves when all are gone. */
   async close(): Promise<void> {
     this.closed = true;

@@ -31,6 +31,12 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
   ctx.res.once('close', () => {
     if (!ctx.res.writableFinished) abort.abort();
   });
+  const id = ctx.state.requestId;
+  deps.inflight.set(id, () => {
+    abort.abort();
+    // A cancelled stream ends now; a client still waiting for a whole answer gets the connection closed.
+    ctx.res.destroy();
+  });
 
   const channel = new EventChannel<TurnEvent | Done>();
   let firstToken: number | undefined;
@@ -54,7 +60,7 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
       },
     )
     .finally(() => channel.close());
-  void run;
+  void run.finally(() => deps.inflight.delete(id));
 
   const observe = (event: TurnEvent | ProxyError) => {
     if (!recordId) return;

@@ -14,6 +14,8 @@ export interface AppDeps {
   logger: Logger;
   version: string;
   startedAt: number;
+  /** Cancels an in-flight chat request by its id (from the window). */
+  inflight: Map<string, () => void>;
   now?: () => number;
 }
 

@@ -37,7 +37,9 @@ export function hostAndOriginGuard(settings: () => { host: string; allowedOrigin
       });
     }
     const origin = ctx.get('Origin');
-    if (origin) {
+    // The dashboard page is served from here: its own origin is this Host, which already passed the loopback check.
+    const sameOrigin = origin === `http://${ctx.get('Host')}`;
+    if (origin && !sameOrigin) {
       if (!allowedOrigins.includes(origin)) {
         throw new ProxyError('permission_error', `Origin ${origin} is not allowed to use this proxy; add it to allowedOrigins in settings`, {
           code: 'origin_not_allowed',

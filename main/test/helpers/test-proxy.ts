@@ -59,7 +59,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     dataDir,
     pidDir,
     async close() {
-      await proxy.stop();
+      await proxy.shutdown();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
