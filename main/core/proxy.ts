@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
+import type { BridgeService } from './bridge/bridge-service.js';
 import { CliManager } from './cli/cli-manager.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/context.js';
+import { RequestHistory, type HistoryLimits } from './history.js';
 import { healthBody } from './http/health.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -38,12 +40,16 @@ export class ProxyService {
   readonly warnings = new Set<string>();
   private settings: Settings;
   private lastError: ServerErrorInfo | null = null;
+  private bridge: BridgeService | undefined;
   private readonly pruneTimer: NodeJS.Timeout;
+  private history: RequestHistory | undefined;
+  private initializing: Promise<void> | undefined;
 
   constructor(readonly options: ProxyOptions) {
     this.settings = options.settings;
     this.cli = new CliManager({
       cli: options.settings.cli,
+      pool: options.settings.pool,
       cliPath: options.settings.cliPath,
       workDir: path.join(options.dataDir, 'cli-workdir'),
       logger: options.logger,
@@ -60,11 +66,46 @@ export class ProxyService {
       version: options.version,
       startedAt: (options.now ?? Date.now)(),
       inflight: this.inflight,
+      bridge: () => this.bridge,
       ...(options.now ? { now: options.now } : {}),
     };
     this.server = new ServerController(createApp(this.deps).callback());
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
+  }
+
+  /** Serves the window contract at /dashboard/api (the headless host); the Electron shell uses IPC instead. */
+  attachBridge(bridge: BridgeService): void {
+    this.bridge = bridge;
+  }
+
+  /** Loads the request history into the log and starts saving finished requests; call once before `start`. */
+  init(): Promise<void> {
+    this.initializing ??= this.openHistory();
+    return this.initializing;
+  }
+
+  private async openHistory(): Promise<void> {
+    if (!this.settings.history.enabled) return;
+    const history = await RequestHistory.open({
+      dir: path.join(this.options.dataDir, 'history'),
+      ...historyLimits(this.settings),
+      logger: this.options.logger,
+      ...(this.options.now ? { now: this.options.now } : {}),
+    });
+    this.requestLog.seed(history.loaded);
+    let shown = history.problem;
+    if (shown) this.warnings.add(shown);
+    history.on('problem', (problem) => {
+      if (shown) this.warnings.delete(shown);
+      shown = problem;
+      if (shown) this.warnings.add(shown);
+    });
+    // One line per finished request; in-progress states are never written.
+    this.requestLog.on('updated', (record) => {
+      if (record.state !== 'in_progress' && this.settings.history.enabled) history.append(record);
+    });
+    this.history = history;
   }
 
   get currentSettings(): Settings {
@@ -96,8 +137,9 @@ export class ProxyService {
       }
     }
     this.settings = settings;
-    this.cli.configure(settings.cli, settings.cliPath);
+    this.cli.configure(settings.cli, settings.cliPath, settings.pool);
     this.limiter.configure(settings.rateLimit);
+    this.history?.configure(historyLimits(settings));
   }
 
   /** Ends every CLI child (which ends their streams), then closes the listener. Can be started again. */
@@ -106,10 +148,11 @@ export class ProxyService {
     await this.server.close(2_000);
   }
 
-  /** For good: stop, and release timers. */
+  /** For good: stop, release timers, and write the last history lines (after the CLI children, whose ends finish requests). */
   async shutdown(): Promise<void> {
     clearInterval(this.pruneTimer);
     await this.stop();
+    await this.history?.close();
   }
 
   cancel(requestId: string): boolean {
@@ -132,6 +175,11 @@ export class ProxyService {
       warnings: [...this.warnings],
     };
   }
+}
+
+function historyLimits(settings: Settings): HistoryLimits {
+  const { maxBytes, maxFiles, maxAgeDays } = settings.history;
+  return { maxBytes, maxFiles, maxAgeMs: maxAgeDays * 24 * 60 * 60 * 1000 };
 }
 
 function errorInfo(error: unknown): ServerErrorInfo {

@@ -34,11 +34,32 @@ export const settingsSchema = z.object({
       maxLineBytes: z.number().int().min(1024).default(16 * MB),
     })
     .prefault({}),
+  /** Warm CLI processes started ahead of requests (see cli/warm-pool.ts). */
+  pool: z
+    .object({
+      enabled: z.boolean().default(true),
+      maxWarm: z.number().int().min(0).max(16).default(2),
+      idleTimeoutMs: z.number().int().min(1_000).default(600_000),
+      memoryBudgetMb: z.number().int().min(0).default(512),
+      recentRequests: z.number().int().min(1).max(1_000).default(20),
+    })
+    .prefault({}),
   maxBodyBytes: z.number().int().min(1024).default(32 * MB),
   /** Extra model names clients may use, mapped to a CLI model (e.g. "gpt-4o": "sonnet"). */
   modelAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
   /** Browser origins allowed to call the API (CORS); none by default. */
   allowedOrigins: z.array(z.string().min(1)).default([]),
+  /** Finished requests' metadata in `history/` in the data directory, loaded into the window at start. */
+  history: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** `history.jsonl` is rotated when it would grow past this. */
+      maxBytes: z.number().int().min(64 * 1024).max(1024 * MB).default(5 * MB),
+      /** Rotated files kept (`history.1.jsonl` …). */
+      maxFiles: z.number().int().min(0).max(100).default(3),
+      maxAgeDays: z.number().int().min(1).max(3650).default(30),
+    })
+    .prefault({}),
   /** Log prompt and answer text (off: only metadata is ever logged). */
   logBodies: z.boolean().default(false),
 });

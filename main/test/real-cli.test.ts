@@ -41,7 +41,8 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
   before(async () => {
     mock = await startMockAnthropicApi({ tokenDelayMs: 150 });
     home = await mkdtemp(path.join(tmpdir(), 'ccp-real-home-'));
-    proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home) });
+    // The warm pool is on, as it is by default: requests are served by processes started ahead of them.
+    proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home), settings: { pool: { enabled: true } } });
     openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'dummy', maxRetries: 0 });
     anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'dummy', maxRetries: 0 });
   });

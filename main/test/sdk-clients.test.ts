@@ -10,7 +10,7 @@ describe('official SDKs against the proxy (fake CLI)', () => {
   let openai: OpenAI;
   let anthropic: Anthropic;
   before(async () => {
-    proxy = await startTestProxy();
+    proxy = await startTestProxy({ settings: { pool: { enabled: true } } });
     openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'dummy', maxRetries: 0 });
     anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'dummy', maxRetries: 0 });
   });

@@ -10,8 +10,9 @@ import { parseCliLine } from './cli-events.js';
 import { processExitError } from './cli-errors.js';
 import { buildLaunch } from './cli-launch.js';
 import { locateCli, readCliVersion } from './cli-locate.js';
-import { CliProcess } from './cli-process.js';
+import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
+import { WarmPool, type PoolSettings } from './warm-pool.js';
 
 /**
  * Runs one CLI turn per API request under a concurrency cap with a bounded
@@ -24,6 +25,7 @@ export type CliSettings = Settings['cli'];
 
 export interface CliManagerOptions {
   cli: CliSettings;
+  pool: PoolSettings;
   /** Explicit CLI binary (flag, env or settings); otherwise searched for. */
   cliPath: string | undefined;
   /** An empty directory of the proxy's own: the CLI's cwd is shown to the model. */
@@ -43,6 +45,7 @@ export interface CliHealth {
   queued: number;
   maxConcurrent: number;
   maxQueue: number;
+  pool: ReturnType<WarmPool['stats']>;
 }
 
 export interface RunOptions {
@@ -57,6 +60,7 @@ export const INSTALL_HINT =
 
 export class CliManager {
   private readonly slots: SlotQueue;
+  readonly pool: WarmPool;
   private readonly running = new Set<CliProcess>();
   private closed = false;
   private versionCache: { path: string; version: string | undefined; problem: string | undefined } | undefined;
@@ -64,12 +68,25 @@ export class CliManager {
 
   constructor(private options: CliManagerOptions) {
     this.slots = new SlotQueue(slotOptions(options.cli));
+    this.pool = new WarmPool(options.pool, {
+      spawn: (launch) => this.spawn(launch),
+      logger: options.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
-  configure(cli: CliSettings, cliPath: string | undefined): void {
-    if (cliPath !== this.options.cliPath) this.versionCache = undefined;
-    this.options = { ...this.options, cli, cliPath };
+  configure(cli: CliSettings, cliPath: string | undefined, pool: PoolSettings = this.options.pool): void {
+    if (cliPath !== this.options.cliPath) {
+      this.versionCache = undefined;
+      void this.pool.clear();
+    }
+    this.options = { ...this.options, cli, cliPath, pool };
     this.slots.configure(slotOptions(cli));
+    this.pool.configure(pool);
+  }
+
+  private spawn(launch: CliLaunch): CliProcess {
+    return new CliProcess(launch, { maxLineBytes: this.options.cli.maxLineBytes, killGraceMs: this.options.cli.killGraceMs });
   }
 
   get activeProcesses(): number {
@@ -114,9 +131,9 @@ export class CliManager {
       }
     };
 
-    const child = new CliProcess(buildLaunch(cliPath, this.options.workDir, request, this.options.env), {
-      maxLineBytes: cli.maxLineBytes,
-      killGraceMs: cli.killGraceMs,
+    const launch = buildLaunch(cliPath, this.options.workDir, request, this.options.env);
+    const child = this.pool.take(launch) ?? this.spawn(launch);
+    child.attach({
       onOversizeLine: (bytes) => logger.warn('Skipped an over-long line from the Claude CLI', { bytes, pid: child.pid }),
       onActivity: () => resetIdle(),
       onLine: (line) => {
@@ -205,6 +222,7 @@ export class CliManager {
       queued: stats.queued,
       maxConcurrent: stats.maxActive,
       maxQueue: stats.maxQueued,
+      pool: this.pool.stats(),
     };
     if (!location.path) {
       return { ...base, path: undefined, version: undefined, problem: `Claude CLI not found. ${INSTALL_HINT}` };
@@ -223,13 +241,14 @@ export class CliManager {
   /** Accepts work again after close() (the proxy was stopped and started from the tray). */
   reopen(): void {
     this.closed = false;
+    this.pool.reopen();
   }
 
   /** Refuses new work, fails queued requests and ends every child; resolves when all are gone. */
   async close(): Promise<void> {
     this.closed = true;
     this.slots.rejectAll(new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' }));
-    await Promise.all([...this.running].map((child) => child.stop()));
+    await Promise.all([this.pool.close(), ...[...this.running].map((child) => child.stop())]);
   }
 }
 

@@ -27,6 +27,9 @@ export interface CliExit {
 export interface CliProcessOptions {
   maxLineBytes: number;
   killGraceMs: number;
+}
+
+export interface CliOutputHandlers {
   onLine: (line: string) => void;
   /** Any output at all, even part of a line: the child is alive. */
   onActivity?: () => void;
@@ -43,9 +46,18 @@ export class CliProcess {
   private stderrTail = '';
   private hasExited = false;
   private killTimer: NodeJS.Timeout | undefined;
+  private handlers: CliOutputHandlers | undefined;
+  /** Lines that arrived before anyone attached (a warm process is not expected to print any). */
+  private early: string[] = [];
+  readonly spawnedAt = Date.now();
 
-  constructor(launch: CliLaunch, private readonly options: CliProcessOptions) {
-    const framer = new LineFramer(options.maxLineBytes, options.onOversizeLine);
+  /**
+   * Spawns at once. Output handlers can be given now or attached later (a
+   * process started ahead of its request, waiting on stdin).
+   */
+  constructor(launch: CliLaunch, private readonly options: CliProcessOptions, handlers?: CliOutputHandlers) {
+    this.handlers = handlers;
+    const framer = new LineFramer(options.maxLineBytes, (bytes) => this.handlers?.onOversizeLine?.(bytes));
     this.child = spawn(launch.command, launch.args, {
       cwd: launch.cwd,
       env: launch.env,
@@ -62,19 +74,31 @@ export class CliProcess {
         if (this.child.pid === undefined) this.finish(resolve, { code: null, signal: null, stderrTail: '', spawnError });
       });
       this.child.once('close', (code, signal) => {
-        for (const line of framer.end()) options.onLine(line);
+        for (const line of framer.end()) this.deliver(line);
         this.finish(resolve, { code, signal, stderrTail: this.stderrTail, ...(spawnError ? { spawnError } : {}) });
       });
     });
     this.child.stdout?.on('data', (chunk: Buffer) => {
-      options.onActivity?.();
-      for (const line of framer.push(chunk)) options.onLine(line);
+      this.handlers?.onActivity?.();
+      for (const line of framer.push(chunk)) this.deliver(line);
     });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
     // A child that dies before reading its input makes writes fail with EPIPE; its exit reports the failure.
     this.child.stdin?.on('error', () => {});
+  }
+
+  attach(handlers: CliOutputHandlers): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const line of early) handlers.onLine(line);
+  }
+
+  private deliver(line: string): void {
+    if (this.handlers) this.handlers.onLine(line);
+    else if (this.early.length < 100) this.early.push(line);
   }
 
   get running(): boolean {

@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { ApiDialect } from '../api/chat-request.js';
+import type { BridgeService } from '../bridge/bridge-service.js';
 import type { CliManager } from '../cli/cli-manager.js';
 import type { Logger } from '../logger.js';
 import type { RateLimiter } from '../rate-limiter.js';
@@ -17,6 +18,8 @@ export interface AppDeps {
   /** Cancels an in-flight chat request by its id (from the window). */
   inflight: Map<string, () => void>;
   now?: () => number;
+  /** The window contract, served at /dashboard/api when a host attached one (404 otherwise). */
+  bridge?: () => BridgeService | undefined;
 }
 
 export interface ProxyState {

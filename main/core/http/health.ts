@@ -27,5 +27,6 @@ export async function healthBody(deps: AppDeps) {
       last_auth_failure: cli.lastAuthFailure ?? null,
     },
     processes: { active: cli.active, queued: cli.queued, max: cli.maxConcurrent, max_queue: cli.maxQueue },
+    pool: cli.pool,
   };
 }

@@ -42,6 +42,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     cliPath: options.cliPath ?? FAKE_CLI,
     rateLimit: { ...base.rateLimit, ...overrides.rateLimit },
     cli: { ...base.cli, ...overrides.cli },
+    // Off unless a test turns it on: the leak checks count every live CLI process, and warm ones are alive by design.
+    pool: { ...base.pool, enabled: false, ...overrides.pool },
   };
   const proxy = new ProxyService({
     settings,

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { copyFile, readFile, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import { FAKE_CLI, liveCliPids, parseSse, postJson, startTestProxy, waitFor, type TestProxy } from './helpers/test-proxy.js';
+
+const ask = (content = 'hi', extra: object = {}) => ({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content }], ...extra });
+
+async function warmPids(proxy: TestProxy, count: number): Promise<number[]> {
+  await waitFor(() => (proxy.proxy.cli.pool.size === count ? true : undefined));
+  return waitFor(async () => {
+    const live = await liveCliPids(proxy.pidDir);
+    return live.length === count ? live : undefined;
+  });
+}
+
+function lastRecordPid(proxy: TestProxy): number {
+  return proxy.proxy.requestLog.list().at(-1)!.cliPid!;
+}
+
+describe('warm CLI pool', () => {
+  let proxy: TestProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  test('a miss warms the key; the next request is served by a process started before it', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } } });
+    const first = await postJson(`${proxy.url}/v1/messages`, ask('ECHO:first'));
+    assert.equal((await first.json()).content[0].text, 'first');
+    const warm = await warmPids(proxy, 2);
+    const second = await postJson(`${proxy.url}/v1/messages`, ask('ECHO:second'));
+    assert.equal((await second.json()).content[0].text, 'second');
+    assert.ok(warm.includes(lastRecordPid(proxy)), 'served by a warm process');
+    const health = await (await fetch(`${proxy.url}/health`)).json();
+    assert.equal(health.pool.enabled, true);
+    assert.equal(health.pool.hits, 1);
+    assert.equal(health.pool.misses, 1);
+    assert.deepEqual(health.pool.keys.map((k: { model: string }) => k.model), ['sonnet']);
+  });
+
+  test('every process serves exactly one request and is then ended', async () => {
+    const argvLog = path.join(await import('node:os').then((os) => os.tmpdir()), `pool-argv-${process.pid}.jsonl`);
+    await writeFile(argvLog, '');
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } }, env: { FAKE_CLAUDE_ARGV_LOG: argvLog } });
+    const servedBy: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await postJson(`${proxy.url}/v1/chat/completions`, { model: 'sonnet', messages: [{ role: 'user', content: `ECHO:answer ${i}` }] });
+      assert.equal((await res.json()).choices[0].message.content, `answer ${i}`, 'each answer is its own');
+      servedBy.push(lastRecordPid(proxy));
+      await waitFor(() => (proxy!.proxy.cli.activeProcesses === 0 ? true : undefined));
+    }
+    assert.equal(new Set(servedBy).size, 6, `pids: ${servedBy.join(', ')}`);
+    for (const pid of servedBy) assert.throws(() => process.kill(pid, 0), `pid ${pid} outlived its request`);
+    const turns = (await readFile(argvLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const perPid = new Map<number, number>();
+    for (const turn of turns) perPid.set(turn.pid, (perPid.get(turn.pid) ?? 0) + 1);
+    assert.ok([...perPid.values()].every((count) => count === 1), 'no process ran a second turn');
+    assert.ok(proxy.proxy.cli.pool.hits >= 5);
+  });
+
+  test('a warm process that died is replaced, never handed out', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 1 } } });
+    await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
+    const [warm] = await warmPids(proxy, 1);
+    process.kill(warm!, 'SIGKILL');
+    await waitFor(() => (proxy!.proxy.cli.pool.size === 0 ? true : undefined));
+    const res = await postJson(`${proxy.url}/v1/messages`, ask('ECHO:still works'));
+    assert.equal((await res.json()).content[0].text, 'still works');
+    assert.notEqual(lastRecordPid(proxy), warm);
+  });
+
+  test('a process whose CLI binary changed is ended, not handed out', async () => {
+    const probe = await startTestProxy();
+    const cliCopy = path.join(probe.dataDir, '..', `fake-claude-copy-${process.pid}.mjs`);
+    await probe.close();
+    await copyFile(FAKE_CLI, cliCopy);
+    await import('node:fs/promises').then((fs) => fs.chmod(cliCopy, 0o755));
+    proxy = await startTestProxy({ cliPath: cliCopy, settings: { pool: { enabled: true, maxWarm: 1 } } });
+    await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
+    const [warm] = await warmPids(proxy, 1);
+    const later = new Date(Date.now() + 5_000);
+    await utimes(cliCopy, later, later); // an update in place changes the file's identity
+    const res = await postJson(`${proxy.url}/v1/messages`, ask('ECHO:fresh'));
+    assert.equal((await res.json()).content[0].text, 'fresh');
+    assert.notEqual(lastRecordPid(proxy), warm);
+    await waitFor(() => {
+      try {
+        process.kill(warm!, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+  });
+
+  test('processes idle past the expiry are ended and the key is not warmed again', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2, idleTimeoutMs: 1_000 } } });
+    await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
+    await warmPids(proxy, 2);
+    await waitFor(async () => ((await liveCliPids(proxy!.pidDir)).length === 0 ? true : undefined), 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(proxy.proxy.cli.pool.size, 0);
+  });
+
+  test('the pool never holds more than maxWarm, nor more than the memory budget allows', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } } });
+    for (const model of ['sonnet', 'opus', 'haiku', 'claude-sonnet-4-5']) {
+      await (await postJson(`${proxy.url}/v1/messages`, { ...ask(), model })).text();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(proxy.proxy.cli.pool.size <= 2);
+    assert.ok((await liveCliPids(proxy.pidDir)).length <= 2);
+    await proxy.close();
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 4, memoryBudgetMb: 0 } } });
+    await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(proxy.proxy.cli.pool.size, 0, 'a zero budget keeps nothing warm');
+  });
+
+  test('cancel ends a pooled process as it does a fresh one; shutdown ends the warm ones', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 1 } } });
+    await (await postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'claude-fake-slow' })).text();
+    const [warm] = await warmPids(proxy, 1);
+    const controller = new AbortController();
+    const res = await postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'claude-fake-slow', stream: true }, {}, controller.signal);
+    const reader = res.body!.getReader();
+    await reader.read();
+    assert.equal(lastRecordPid(proxy), warm);
+    controller.abort();
+    await waitFor(() => {
+      try {
+        process.kill(warm!, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const [rewarmed] = await warmPids(proxy, 1);
+    await proxy.proxy.shutdown();
+    assert.throws(() => process.kill(rewarmed!, 0), 'warm process ended at shutdown');
+  });
+
+  test('a streamed answer from a warm process is complete', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 1 } } });
+    await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
+    await warmPids(proxy, 1);
+    const events = parseSse(await (await postJson(`${proxy.url}/v1/messages`, ask('ECHO:a b c', { stream: true }))).text());
+    assert.equal(events.at(-1)!.event, 'message_stop');
+    assert.equal(
+      events.filter((e) => e.event === 'content_block_delta').map((e) => JSON.parse(e.data).delta.text).join(''),
+      'a b c',
+    );
+  });
+});
+
