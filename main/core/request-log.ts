@@ -22,12 +22,28 @@ export class RequestLog extends EventEmitter<RequestLogEvents> {
 
   add(record: RequestRecord): RequestRecord {
     this.records.set(record.id, record);
+    this.trim();
+    this.emit('added', { ...record });
+    return record;
+  }
+
+  /** Earlier requests (from history, oldest first) go before the live ones, without events; the newest are kept. */
+  seed(records: readonly RequestRecord[]): void {
+    const live = [...this.records.values()];
+    this.records.clear();
+    for (const record of records) this.records.set(record.id, { ...record });
+    for (const record of live) {
+      this.records.delete(record.id);
+      this.records.set(record.id, record);
+    }
+    this.trim();
+  }
+
+  private trim(): void {
     while (this.records.size > this.capacity) {
       const oldest = this.records.keys().next().value as string;
       this.records.delete(oldest);
     }
-    this.emit('added', { ...record });
-    return record;
   }
 
   update(id: string, patch: Partial<Omit<RequestRecord, 'id'>>): void {
