@@ -3,10 +3,11 @@
  * Runs the same core the desktop app hosts, with logs on stderr.
  */
 import { parseArgs } from 'node:util';
+import { BridgeService } from './core/bridge/bridge-service.js';
 import { consoleLogger, type LogLevel } from './core/logger.js';
 import { ProxyService } from './core/proxy.js';
 import { ServerError } from './core/server-controller.js';
-import { defaultDataDir, loadSettings, type Settings } from './core/settings.js';
+import { defaultDataDir, loadSettings, saveSettings, type Settings } from './core/settings.js';
 import { proxyVersion } from './core/version.js';
 import { isLoopbackHost } from './core/http/security.js';
 
@@ -51,11 +52,17 @@ async function main(): Promise<void> {
   }
 
   const proxy = new ProxyService({ settings, dataDir, logger, version: proxyVersion() });
+  // The window, in any browser on this machine: the same page and contract the desktop app uses.
+  const bridge = new BridgeService(proxy, { persist: (next) => saveSettings(dataDir, next) });
+  proxy.attachBridge(bridge);
+  await proxy.init();
   try {
     const { url } = await proxy.start();
     logger.info(`Claude Code Proxy ${proxyVersion()} listening on ${url}`, { dataDir });
+    logger.info(`Dashboard: ${url}/dashboard`);
   } catch (error) {
     logger.error(error instanceof ServerError ? `${error.code}: ${error.message}` : String(error));
+    bridge.close();
     await proxy.shutdown();
     process.exitCode = 1;
     return;
@@ -70,6 +77,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: stopping (ending CLI processes)`);
+    bridge.close();
     void proxy.shutdown().then(() => process.exit(0));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));

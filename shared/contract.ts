@@ -34,7 +34,7 @@ export const healthSchema = z.object({
 export type Health = z.infer<typeof healthSchema>;
 
 export const serverErrorSchema = z.object({
-  code: z.enum(['PORT_IN_USE', 'PORT_NOT_ALLOWED', 'INVALID_PORT', 'ADDRESS_UNAVAILABLE', 'UNKNOWN']),
+  code: z.enum(['PORT_IN_USE', 'PORT_NOT_ALLOWED', 'INVALID_PORT', 'ADDRESS_UNAVAILABLE', 'ACCESS_KEY_REQUIRED', 'UNKNOWN']),
   message: z.string(),
 });
 export type ServerErrorInfo = z.infer<typeof serverErrorSchema>;

@@ -358,8 +358,9 @@ function parseLine(line: string): RequestRecord | undefined {
 }
 
 /**
- * Masks credentials in every string of a record. Only values are checked: the
- * key-name rule in `redact` would blank `inputTokens` (it contains "token").
+ * Masks credentials in every string of a record. Values only: the record's
+ * field names are fixed and none of them names a credential, while a name
+ * rule could blank a count such as `inputTokens`.
  */
 export function redactRecord(record: RequestRecord): RequestRecord {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, redact(value)])) as RequestRecord;

@@ -14,11 +14,12 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-const SECRET_KEY = /(authorization|api[-_]?key|token|secret|password|cookie)/i;
+// Field names that hold credentials; `inputTokens` and the like are counts, not secrets.
+const SECRET_KEY = /^(.*authorization|.*api[-_]?key|.*access[-_]?key|.*token|.*secret|.*password|.*cookie|credentials?)$/i;
 const SECRET_VALUE = /\b(sk-ant-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{16,}|Bearer\s+[A-Za-z0-9._~+/-]+=*)/g;
 
 export function redact(value: unknown, key = ''): unknown {
-  if (SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '') return '[redacted]';
+  if (SECRET_KEY.test(key) && typeof value === 'string' && value !== '') return '[redacted]';
   if (typeof value === 'string') return value.replace(SECRET_VALUE, '[redacted]');
   if (Array.isArray(value)) return value.map((item) => redact(item));
   if (value && typeof value === 'object') {

@@ -2,9 +2,10 @@ import path from 'node:path';
 import type { ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
 import type { BridgeService } from './bridge/bridge-service.js';
 import { CliManager } from './cli/cli-manager.js';
+import { RequestHistory, type HistoryLimits } from './history.js';
+import { exposureError } from './http/access-key.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/context.js';
-import { RequestHistory, type HistoryLimits } from './history.js';
 import { healthBody } from './http/health.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -115,6 +116,8 @@ export class ProxyService {
   async start() {
     this.cli.reopen();
     try {
+      const refused = exposureError(this.settings.host, this.settings.accessKey);
+      if (refused) throw refused;
       const info = await this.server.listen(this.settings.port, this.settings.host);
       this.lastError = null;
       return info;
@@ -129,6 +132,8 @@ export class ProxyService {
     const moved = settings.port !== this.settings.port || settings.host !== this.settings.host;
     if (moved && this.server.listening) {
       try {
+        const refused = exposureError(settings.host, settings.accessKey);
+        if (refused) throw refused;
         await this.server.listen(settings.port, settings.host);
         this.lastError = null;
       } catch (error) {

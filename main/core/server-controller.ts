@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
  * that worked, so a failed change leaves the proxy serving where it was.
  */
 
-export type ServerErrorCode = 'PORT_IN_USE' | 'PORT_NOT_ALLOWED' | 'INVALID_PORT' | 'ADDRESS_UNAVAILABLE' | 'UNKNOWN';
+export type ServerErrorCode = 'PORT_IN_USE' | 'PORT_NOT_ALLOWED' | 'INVALID_PORT' | 'ADDRESS_UNAVAILABLE' | 'ACCESS_KEY_REQUIRED' | 'UNKNOWN';
 
 export class ServerError extends Error {
   constructor(

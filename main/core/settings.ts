@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -6,7 +6,9 @@ import { z } from 'zod';
 /**
  * Settings live in `settings.json` in the data directory. Every field has a
  * default, so an empty or partial file is fine. A file that does not parse or
- * validate is reported and left exactly as it is; the proxy runs on defaults.
+ * validate is reported, copied aside (`settings.json.invalid-<time>`) and left
+ * where it is; the proxy runs on defaults. A later save from the window replaces
+ * it, and the copy keeps what the user had written.
  */
 
 export const APP_NAME = 'Claude Code Proxy';
@@ -47,6 +49,11 @@ export const settingsSchema = z.object({
   maxBodyBytes: z.number().int().min(1024).default(32 * MB),
   /** Extra model names clients may use, mapped to a CLI model (e.g. "gpt-4o": "sonnet"). */
   modelAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /**
+   * Required to bind to a non-loopback address; when set, every request must
+   * present it (Authorization: Bearer, or x-api-key). At least 16 characters.
+   */
+  accessKey: z.string().min(16).optional(),
   /** Browser origins allowed to call the API (CORS); none by default. */
   allowedOrigins: z.array(z.string().min(1)).default([]),
   /** Finished requests' metadata in `history/` in the data directory, loaded into the window at start. */
@@ -96,14 +103,23 @@ export async function loadSettings(dataDir: string): Promise<LoadedSettings> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { settings: defaultSettings(), file, problem: `${file} is not valid JSON (${(error as Error).message}); using defaults, file left untouched` };
+    return invalid(file, `is not valid JSON (${(error as Error).message})`);
   }
   const parsed = settingsSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    return { settings: defaultSettings(), file, problem: `${file} is invalid (${issues}); using defaults, file left untouched` };
+    return invalid(file, `is invalid (${issues})`);
   }
   return { settings: parsed.data, file, problem: undefined };
+}
+
+async function invalid(file: string, why: string): Promise<LoadedSettings> {
+  const aside = `${file}.invalid-${new Date().toISOString().replaceAll(':', '-')}`;
+  const kept = await copyFile(file, aside).then(
+    () => `a copy is kept at ${aside}`,
+    (error: Error) => `no copy could be made (${error.message})`,
+  );
+  return { settings: defaultSettings(), file, problem: `${file} ${why}; using defaults, ${kept}` };
 }
 
 /** Writes atomically (temp file + rename) so a crash mid-write never leaves a half file. */

@@ -1,5 +1,7 @@
 import Koa from 'koa';
 import type { AppDeps, ProxyState } from './context.js';
+import { dashboard } from './dashboard.js';
+import { requireAccessKey } from './access-key.js';
 import { errorHandler } from './error-handler.js';
 import { rateLimit } from './rate-limit.js';
 import { recordRequests } from './request-record.js';
@@ -9,7 +11,7 @@ import { hostAndOriginGuard } from './security.js';
 /**
  * The Koa app, built once and usable without a listener (`app.callback()`).
  * Order matters: the error handler wraps everything; Host/Origin checks run
- * before any work; `/health` is neither rate-limited nor logged.
+ * before any work; `/health` and the dashboard are neither rate-limited nor logged.
  */
 export function createApp(deps: AppDeps): Koa<ProxyState> {
   const app = new Koa<ProxyState>();
@@ -20,6 +22,8 @@ export function createApp(deps: AppDeps): Koa<ProxyState> {
 
   app.use(errorHandler(deps.logger));
   app.use(hostAndOriginGuard(deps.settings));
+  app.use(requireAccessKey(deps.settings));
+  app.use(dashboard(deps));
   app.use(async (ctx, next) => {
     if (ctx.path === '/health') return next();
     return limited(ctx, () => record(ctx, next));

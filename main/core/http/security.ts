@@ -24,7 +24,11 @@ export function hostName(hostHeader: string): string {
 export function isAllowedHost(hostHeader: string | undefined, bindHost: string): boolean {
   if (!hostHeader) return false;
   const name = hostName(hostHeader);
-  return LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name) || name === bindHost.toLowerCase();
+  if (LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name)) return true;
+  // Bound to every interface, the proxy is reached by whatever name the network gives it; it then
+  // refuses to start without an access key, which is what protects it (see access-key.ts).
+  if (bindHost === '0.0.0.0' || bindHost === '::') return true;
+  return name === bindHost.toLowerCase() || name === `[${bindHost.toLowerCase()}]`;
 }
 
 export function hostAndOriginGuard(settings: () => { host: string; allowedOrigins: string[] }) {

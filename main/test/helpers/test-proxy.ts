@@ -2,9 +2,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BridgeService } from '../../core/bridge/bridge-service.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { ProxyService } from '../../core/proxy.js';
-import { defaultSettings, type Settings } from '../../core/settings.js';
+import { defaultSettings, saveSettings, type Settings } from '../../core/settings.js';
 
 export const FAKE_CLI = fileURLToPath(new URL('../fixtures/fake-claude.mjs', import.meta.url));
 
@@ -17,6 +18,10 @@ export interface TestProxy {
   dataDir: string;
   /** Where the fake CLI records a file per live process. */
   pidDir: string;
+  /** The window contract, when started with `bridge: true` (served at /dashboard/api). */
+  bridge: BridgeService | undefined;
+  /** Where it listens now (it moves when the window changes the port). */
+  currentUrl(): string;
   close(): Promise<void>;
 }
 
@@ -26,13 +31,17 @@ export interface TestProxyOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   now?: () => number;
+  /** Reuse a data directory (e.g. to restart on the same history); the caller removes it. */
+  dataDir?: string;
+  /** Attach a BridgeService, as the headless server does, so the dashboard works. */
+  bridge?: boolean;
 }
 
 /** A real proxy on an ephemeral loopback port, driving the fake CLI unless told otherwise. */
 export async function startTestProxy(options: TestProxyOptions = {}): Promise<TestProxy> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'ccp-test-')));
   const pidDir = path.join(dataDir, 'pids');
-  await import('node:fs/promises').then((fs) => fs.mkdir(pidDir));
+  await import('node:fs/promises').then((fs) => fs.mkdir(pidDir, { recursive: true }));
   const base = defaultSettings();
   const overrides = options.settings ?? {};
   const settings: Settings = {
@@ -42,6 +51,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     cliPath: options.cliPath ?? FAKE_CLI,
     rateLimit: { ...base.rateLimit, ...overrides.rateLimit },
     cli: { ...base.cli, ...overrides.cli },
+    history: { ...base.history, ...overrides.history },
     // Off unless a test turns it on: the leak checks count every live CLI process, and warm ones are alive by design.
     pool: { ...base.pool, enabled: false, ...overrides.pool },
   };
@@ -53,6 +63,9 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     env: { ...process.env, FAKE_CLAUDE_PID_DIR: pidDir, ...options.env },
     ...(options.now ? { now: options.now } : {}),
   });
+  const bridge = options.bridge ? new BridgeService(proxy, { persist: (next) => saveSettings(dataDir, next), limitsIntervalMs: 500 }) : undefined;
+  if (bridge) proxy.attachBridge(bridge);
+  await proxy.init();
   const { port } = await proxy.start();
   return {
     url: `http://127.0.0.1:${port}`,
@@ -60,9 +73,12 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     proxy,
     dataDir,
     pidDir,
+    bridge,
+    currentUrl: () => proxy.server.listening?.url ?? `http://127.0.0.1:${port}`,
     async close() {
+      bridge?.close();
       await proxy.shutdown();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

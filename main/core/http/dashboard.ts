@@ -1,0 +1,141 @@
+/**
+ * The headless host of the window: the renderer bundle at `/dashboard/`, and
+ * the window contract over HTTP (`POST api/invoke/:channel`) and server-sent
+ * events (`GET api/events`), so a browser gets the same page the desktop app
+ * shows.
+ *
+ * Threat model. This API can stop the proxy, move its port and read request
+ * metadata, so it must be reachable only from a page this proxy served:
+ * - The Host and Origin guard (security.ts) runs before this: only loopback
+ *   Host names, and a request with a foreign Origin is refused, so another
+ *   site's page can neither call it (CSRF) nor read it (DNS rebinding).
+ * - Invocations must be `application/json` (a preflighted type), and every
+ *   payload is parsed with the contract's zod schema before anything runs.
+ * - The page gets a strict CSP with no inline script and may not be framed.
+ * It is neither rate-limited nor put in the request log: it is the operator's
+ * own view, and logging it would flood the log it shows.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Next } from 'koa';
+import { koaBody } from 'koa-body';
+import { ZodError } from 'zod';
+import { isInvokeChannel } from '../../../shared/contract.js';
+import { ProxyError } from '../errors.js';
+import type { AppDeps, ProxyContext } from './context.js';
+import { streamEvents } from './dashboard-events.js';
+import { requireJson } from './security.js';
+
+export const DASHBOARD_PATH = '/dashboard';
+
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+const FILES: Record<string, { file: string; type: string }> = {
+  '/dashboard/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/app.js.map': { file: 'app.js.map', type: 'application/json; charset=utf-8' },
+  '/dashboard/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
+};
+
+const INVOKE_PATH = /^\/dashboard\/api\/invoke\/([^/]+)$/;
+
+export function isDashboardPath(path: string): boolean {
+  return path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`);
+}
+
+/**
+ * Where the built bundle is: `dist/renderer` under the repo root when running
+ * from source, or the sibling `renderer` folder when running from `dist/main`.
+ * Looked up per request so a build made after start is picked up.
+ */
+export function defaultBundleDir(): string {
+  const candidates = ['../../../dist/renderer/', '../../../renderer/'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+  return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
+}
+
+export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundleDir) {
+  const parseJson = koaBody({ json: true, jsonStrict: true, urlencoded: false, text: false, multipart: false, jsonLimit: '256kb' });
+  const json = requireJson();
+
+  return async (ctx: ProxyContext, next: Next) => {
+    if (!isDashboardPath(ctx.path)) return next();
+    ctx.set('Content-Security-Policy', DASHBOARD_CSP);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
+    ctx.set('Cache-Control', 'no-store');
+
+    // The page's relative URLs (app.js, api/…) need the trailing slash to resolve under /dashboard/.
+    if (ctx.path === DASHBOARD_PATH) {
+      allow(ctx, 'GET', 'HEAD');
+      ctx.status = 302;
+      ctx.set('Location', `${DASHBOARD_PATH}/`);
+      return;
+    }
+    const file = FILES[ctx.path];
+    if (file) {
+      allow(ctx, 'GET', 'HEAD');
+      return serveFile(ctx, bundleDir(), file);
+    }
+    if (ctx.path === '/dashboard/api/events') {
+      allow(ctx, 'GET');
+      return streamEvents(ctx, bridgeOf(deps));
+    }
+    const invoke = INVOKE_PATH.exec(ctx.path);
+    if (invoke) {
+      allow(ctx, 'POST');
+      const bridge = bridgeOf(deps);
+      const channel = decodeURIComponent(invoke[1]!);
+      if (!isInvokeChannel(channel)) {
+        throw new ProxyError('not_found_error', `Unknown channel ${channel}`, { code: 'unknown_channel', details: { field: 'channel', issue: 'not in the contract' } });
+      }
+      await json(ctx, () => parseJson(ctx, async () => undefined));
+      const body = ctx.request.body as { payload?: unknown } | undefined;
+      try {
+        ctx.body = { result: await bridge.invoke(channel, body?.payload) };
+      } catch (error) {
+        if (!(error instanceof ZodError)) throw error;
+        const issue = error.issues[0];
+        const field = ['payload', ...(issue?.path ?? []).map(String)].join('.');
+        throw new ProxyError('invalid_request_error', `Invalid payload for ${channel}: ${field}: ${issue?.message ?? 'invalid'}`, {
+          code: 'validation_error',
+          details: { field, issue: issue?.message ?? 'invalid' },
+        });
+      }
+      return;
+    }
+    // Falls through to the error handler's 404, never to the API's rate limiter or request log.
+  };
+}
+
+function bridgeOf(deps: AppDeps) {
+  const bridge = deps.bridge?.();
+  if (!bridge) {
+    throw new ProxyError('not_found_error', 'The dashboard API is not available in this process', { code: 'bridge_not_attached' });
+  }
+  return bridge;
+}
+
+function allow(ctx: ProxyContext, ...methods: string[]): void {
+  if (methods.includes(ctx.method)) return;
+  throw new ProxyError('invalid_request_error', `Method ${ctx.method} is not allowed on ${ctx.path}`, {
+    code: 'method_not_allowed',
+    status: 405,
+    headers: { Allow: methods.join(', ') },
+  });
+}
+
+async function serveFile(ctx: ProxyContext, dir: string, file: { file: string; type: string }): Promise<void> {
+  try {
+    ctx.body = await readFile(path.join(dir, file.file));
+    ctx.type = file.type;
+  } catch {
+    ctx.status = 503;
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = `The dashboard is not built (${file.file} is missing from ${dir}). Run: npm run build:renderer\n`;
+  }
+}
