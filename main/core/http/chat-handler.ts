@@ -66,7 +66,8 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
     if (!recordId) return;
     const durationMs = (deps.now ?? Date.now)() - started;
     if (abort.signal.aborted) {
-      deps.requestLog.update(recordId, { state: 'cancelled', durationMs });
+      // 499: nginx's "client closed request", the usual mark for an answer nobody was left to receive.
+      deps.requestLog.update(recordId, { state: 'cancelled', status: 499, durationMs });
     } else if (event instanceof ProxyError) {
       deps.requestLog.update(recordId, { state: 'failed', status: event.status, durationMs, error: { type: event.type, code: event.code, message: event.message } });
     } else if (event.type === 'end') {
@@ -80,8 +81,14 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
       });
     }
   };
-  if (request.stream) await stream(ctx, deps, request, channel, abort, observe);
-  else await collect(ctx, request, channel, observe);
+  try {
+    if (request.stream) await stream(ctx, deps, request, channel, abort, observe);
+    else await collect(ctx, request, channel, observe);
+  } catch (error) {
+    // Gone before any answer (queued, or the CLI still starting): a cancellation, not a failure.
+    if (abort.signal.aborted && error instanceof ProxyError) observe(error);
+    throw error;
+  }
 }
 
 function failureOf(item: TurnEvent | Done): ProxyError | undefined {
