@@ -3,15 +3,12 @@ import type { ChatRequest } from '../api/chat-request.js';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import { createTurnState, step } from '../translate/cli-turn.js';
-import { cliInputLines } from '../translate/to-cli-input.js';
 import type { TurnEvent } from '../translate/turn-events.js';
-import { parseCliLine } from './cli-events.js';
-import { processExitError } from './cli-errors.js';
 import { buildLaunch } from './cli-launch.js';
 import { locateCli, readCliVersion } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
+import { runTurn } from './turn-runner.js';
 import { WarmPool, type PoolSettings } from './warm-pool.js';
 
 /**
@@ -119,92 +116,33 @@ export class CliManager {
     onSpawn: RunOptions['onSpawn'],
   ): Promise<void> {
     if (signal.aborted) throw abortError();
-    const { cli, logger } = this.options;
-    const state = createTurnState({ thinking: request.thinking, stopSequences: request.stopSequences, now: this.options.now });
-    let failure: ProxyError | undefined;
-    let garbage = 0;
-    const emit = (events: TurnEvent[]) => {
-      for (const event of events) {
-        if (event.type === 'error') this.noteError(event.error);
-        else if (event.type === 'end') this.lastAuthFailure = undefined;
-        onEvent(event);
-      }
-    };
-
     const launch = buildLaunch(cliPath, this.options.workDir, request, this.options.env);
     const child = this.pool.take(launch) ?? this.spawn(launch);
-    child.attach({
-      onOversizeLine: (bytes) => logger.warn('Skipped an over-long line from the Claude CLI', { bytes, pid: child.pid }),
-      onActivity: () => resetIdle(),
-      onLine: (line) => {
-        if (state.done) return;
-        const event = parseCliLine(line);
-        if (event === undefined) {
-          if (garbage++ < 3) logger.warn('Skipped a line from the Claude CLI that is not JSON', { pid: child.pid, length: line.length });
-          return;
-        }
-        emit(step(state, event));
-        if (state.done) void child.stop();
-      },
-    });
     this.running.add(child);
     onSpawn?.(child.pid);
-
-    const fail = (error: ProxyError) => {
-      if (state.done) return;
-      state.done = true;
-      failure = error;
-      void child.stop();
-    };
-    const totalTimer = setTimeout(
-      () => fail(new ProxyError('timeout_error', `The Claude CLI did not finish within ${Math.round(cli.requestTimeoutMs / 1000)} s`, { code: 'request_timeout' })),
-      cli.requestTimeoutMs,
-    );
-    let idleTimer: NodeJS.Timeout | undefined;
-    const resetIdle = () => {
-      if (idleTimer) clearTimeout(idleTimer);
-      idleTimer = setTimeout(
-        () => fail(new ProxyError('timeout_error', `The Claude CLI sent nothing for ${Math.round(cli.idleTimeoutMs / 1000)} s`, { code: 'idle_timeout' })),
-        cli.idleTimeoutMs,
-      );
-    };
-    resetIdle();
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      state.done = true;
-      void child.stop();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-
-    child.write(cliInputLines(request), true);
-    const exit = await child.exited;
-    clearTimeout(totalTimer);
-    if (idleTimer) clearTimeout(idleTimer);
-    signal.removeEventListener('abort', onAbort);
-    this.running.delete(child);
-
-    if (aborted) return;
-    if (failure) {
-      emit([{ type: 'error', error: failure }]);
-      return;
-    }
-    if (state.done) return;
-    state.done = true;
-    if (exit.spawnError) {
-      this.versionCache = undefined;
-      emit([
-        {
-          type: 'error',
-          error: new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code}). ${INSTALL_HINT}`, {
-            code: 'cli_not_startable',
-          }),
+    try {
+      const exit = await runTurn({
+        child,
+        request,
+        limits: this.options.cli,
+        signal,
+        logger: this.options.logger,
+        ...(this.options.now ? { now: this.options.now } : {}),
+        onEvent: (event) => {
+          if (event.type === 'error') this.noteError(event.error);
+          else if (event.type === 'end') this.lastAuthFailure = undefined;
+          onEvent(event);
         },
-      ]);
-      return;
+      });
+      if (exit.spawnError) {
+        this.versionCache = undefined;
+        throw new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code}). ${INSTALL_HINT}`, {
+          code: 'cli_not_startable',
+        });
+      }
+    } finally {
+      this.running.delete(child);
     }
-    logger.warn('Claude CLI exited without a result', { pid: child.pid, code: exit.code, signal: exit.signal });
-    emit([{ type: 'error', error: processExitError(exit.code, exit.signal, exit.stderrTail) }]);
   }
 
   private noteError(error: ProxyError): void {

@@ -1,0 +1,94 @@
+import type { ChatRequest } from '../api/chat-request.js';
+import { ProxyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { createTurnState, step } from '../translate/cli-turn.js';
+import { cliInputLines } from '../translate/to-cli-input.js';
+import type { TurnEvent } from '../translate/turn-events.js';
+import { parseCliLine } from './cli-events.js';
+import { processExitError } from './cli-errors.js';
+import type { CliExit, CliProcess } from './cli-process.js';
+
+/**
+ * Drives one CLI process through one turn: writes the request on stdin,
+ * translates its output as it arrives, and ends the process as soon as the
+ * turn is over for the client (result, stop sequence, output cap, timeout,
+ * cancellation). Resolves with the exit once the process is gone.
+ */
+
+export interface TurnLimits {
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export interface TurnRun {
+  child: CliProcess;
+  request: ChatRequest;
+  limits: TurnLimits;
+  signal: AbortSignal;
+  logger: Logger;
+  onEvent: (event: TurnEvent) => void;
+  now?: () => number;
+}
+
+export async function runTurn({ child, request, limits, signal, logger, onEvent, now }: TurnRun): Promise<CliExit> {
+  const state = createTurnState({ thinking: request.thinking, stopSequences: request.stopSequences, ...(now ? { now } : {}) });
+  let garbage = 0;
+
+  /** Ends the turn for the client now (the process is stopped; its exit comes later). */
+  const finish = (error: ProxyError) => {
+    if (state.done) return;
+    state.done = true;
+    onEvent({ type: 'error', error });
+    void child.stop();
+  };
+
+  let idleTimer: NodeJS.Timeout | undefined;
+  const resetIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(
+      () => finish(new ProxyError('timeout_error', `The Claude CLI sent nothing for ${Math.round(limits.idleTimeoutMs / 1000)} s`, { code: 'idle_timeout' })),
+      limits.idleTimeoutMs,
+    );
+  };
+  const totalTimer = setTimeout(
+    () => finish(new ProxyError('timeout_error', `The Claude CLI did not finish within ${Math.round(limits.requestTimeoutMs / 1000)} s`, { code: 'request_timeout' })),
+    limits.requestTimeoutMs,
+  );
+  // Nobody is listening any more: no final event, just end the process.
+  const onAbort = () => {
+    state.done = true;
+    void child.stop();
+  };
+
+  child.attach({
+    onOversizeLine: (bytes) => logger.warn('Skipped an over-long line from the Claude CLI', { bytes, pid: child.pid }),
+    // Any output, even part of a long line, shows the child is alive.
+    onActivity: resetIdle,
+    onLine: (line) => {
+      if (state.done) return;
+      const event = parseCliLine(line);
+      if (event === undefined) {
+        if (garbage++ < 3) logger.warn('Skipped a line from the Claude CLI that is not JSON', { pid: child.pid, length: line.length });
+        return;
+      }
+      for (const translated of step(state, event)) onEvent(translated);
+      if (state.done) void child.stop();
+    },
+  });
+  resetIdle();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  else child.write(cliInputLines(request), true);
+
+  const exit = await child.exited;
+  clearTimeout(totalTimer);
+  clearTimeout(idleTimer);
+  signal.removeEventListener('abort', onAbort);
+
+  // A spawn failure is the caller's to report (it knows the binary); any other early exit is a crash.
+  if (!state.done && !exit.spawnError) {
+    logger.warn('Claude CLI exited without a result', { pid: child.pid, code: exit.code, signal: exit.signal });
+    finish(processExitError(exit.code, exit.signal, exit.stderrTail));
+  }
+  return exit;
+}
