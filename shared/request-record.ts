@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * One API request as the request log, the history file and the window see it.
- * Metadata only: prompt and answer text are never part of it.
+ * Metadata only, unless the user turns on `logBodies`: then the request body and
+ * the answer text are kept too (truncated).
  */
 export const requestRecordSchema = z.object({
   id: z.string(),
@@ -24,6 +25,10 @@ export const requestRecordSchema = z.object({
   ignored: z.array(z.string()),
   cliPid: z.number().nullable(),
   userAgent: z.string().nullable(),
+  /** The request body as sent (JSON, truncated), only with `logBodies` on. */
+  requestBody: z.string().nullable().default(null),
+  /** The answer's text (truncated), only with `logBodies` on. */
+  responseText: z.string().nullable().default(null),
 });
 
 export type RequestRecord = z.infer<typeof requestRecordSchema>;

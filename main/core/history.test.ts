@@ -33,6 +33,8 @@ function record(id: string, overrides: Partial<RequestRecord> = {}): RequestReco
     ignored: [],
     cliPid: 4242,
     userAgent: 'test-agent/1.0',
+    requestBody: null,
+    responseText: null,
     ...overrides,
   };
 }

@@ -67,7 +67,10 @@ export const settingsSchema = z.object({
       maxAgeDays: z.number().int().min(1).max(3650).default(30),
     })
     .prefault({}),
-  /** Log prompt and answer text (off: only metadata is ever logged). */
+  /**
+   * Keep request bodies and answer text in the request log and history (off:
+   * only metadata is kept, and prompts never leave memory).
+   */
   logBodies: z.boolean().default(false),
 });
 

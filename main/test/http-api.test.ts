@@ -316,3 +316,32 @@ describe('rate limiting', () => {
     assert.equal(counters[0]!.allowed, 70);
   });
 });
+
+describe('the request log', () => {
+  test('keeps metadata only by default; bodies and answers only with logBodies on', async () => {
+    const plain = await startTestProxy();
+    const keeping = await startTestProxy({ settings: { logBodies: true } });
+    try {
+      for (const proxy of [plain, keeping]) {
+        const res = await postJson(`${proxy.url}/v1/messages`, { ...hello, messages: [{ role: 'user', content: 'ECHO:secret answer' }] });
+        assert.equal(res.status, 200);
+        await res.text();
+      }
+      const metadataOnly = plain.proxy.requestLog.list().at(-1)!;
+      assert.equal(metadataOnly.state, 'done');
+      assert.equal(metadataOnly.status, 200);
+      assert.equal(metadataOnly.model, hello.model);
+      assert.equal(metadataOnly.api, 'anthropic');
+      assert.ok(metadataOnly.outputTokens! > 0);
+      assert.equal(metadataOnly.requestBody, null);
+      assert.equal(metadataOnly.responseText, null);
+      assert.ok(!JSON.stringify(metadataOnly).includes('secret answer'));
+      const withBodies = keeping.proxy.requestLog.list().at(-1)!;
+      assert.match(withBodies.requestBody ?? '', /ECHO:secret answer/);
+      assert.equal(withBodies.responseText, 'secret answer');
+    } finally {
+      await plain.close();
+      await keeping.close();
+    }
+  });
+});

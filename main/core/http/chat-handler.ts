@@ -17,6 +17,12 @@ import { EventChannel } from './event-channel.js';
  */
 
 const PING_INTERVAL_MS = 15_000;
+/** What is kept of a body or an answer when `logBodies` is on. */
+const MAX_KEPT_CHARS = 64 * 1024;
+
+function truncate(text: string): string {
+  return text.length > MAX_KEPT_CHARS ? `${text.slice(0, MAX_KEPT_CHARS)}… [truncated]` : text;
+}
 
 type Done = { type: 'run_failed'; error: ProxyError } | { type: 'run_over' };
 
@@ -24,7 +30,16 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
   if (request.ignored.length > 0) ctx.set('X-Claude-Proxy-Ignored', request.ignored.join(', '));
   const recordId = ctx.state.recordId;
   const started = (deps.now ?? Date.now)();
-  if (recordId) deps.requestLog.update(recordId, { model: request.model, stream: request.stream, ignored: request.ignored });
+  const keepBodies = deps.settings().logBodies;
+  if (recordId) {
+    deps.requestLog.update(recordId, {
+      model: request.model,
+      stream: request.stream,
+      ignored: request.ignored,
+      ...(keepBodies ? { requestBody: truncate(JSON.stringify(ctx.state.body)) } : {}),
+    });
+  }
+  let answer = '';
 
   const abort = new AbortController();
   // 'close' before the response finished means the client went away: end the CLI child.
@@ -48,6 +63,7 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
           firstToken = (deps.now ?? Date.now)() - started;
           if (recordId) deps.requestLog.update(recordId, { ttftMs: firstToken });
         }
+        if (keepBodies && event.type === 'text' && answer.length < MAX_KEPT_CHARS) answer += event.text;
         channel.push(event);
       },
       onSpawn: (pid) => recordId && deps.requestLog.update(recordId, { cliPid: pid ?? null }),
@@ -69,9 +85,10 @@ export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: Chat
       // 499: nginx's "client closed request", the usual mark for an answer nobody was left to receive.
       deps.requestLog.update(recordId, { state: 'cancelled', status: 499, durationMs });
     } else if (event instanceof ProxyError) {
-      deps.requestLog.update(recordId, { state: 'failed', status: event.status, durationMs, error: { type: event.type, code: event.code, message: event.message } });
+      deps.requestLog.update(recordId, { ...(keepBodies ? { responseText: truncate(answer) } : {}), state: 'failed', status: event.status, durationMs, error: { type: event.type, code: event.code, message: event.message } });
     } else if (event.type === 'end') {
       deps.requestLog.update(recordId, {
+        ...(keepBodies ? { responseText: truncate(answer) } : {}),
         state: 'done',
         status: 200,
         durationMs,

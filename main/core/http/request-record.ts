@@ -1,5 +1,6 @@
 import type { Next } from 'koa';
-import { anthropicErrorBody, openaiErrorBody } from '../errors.js';
+import type { RequestRecord } from '../../../shared/request-record.js';
+import { anthropicErrorBody, openaiErrorBody, ProxyError } from '../errors.js';
 import type { AppDeps, ProxyContext } from './context.js';
 
 /**
@@ -30,17 +31,25 @@ export function recordRequests(deps: AppDeps) {
       ignored: [],
       cliPid: null,
       userAgent: ctx.get('User-Agent') || null,
+      requestBody: null,
+      responseText: null,
     });
     ctx.state.recordId = record.id;
+    let thrown: { status: number; error: RequestRecord['error'] } | undefined;
     try {
       await next();
+    } catch (error) {
+      // The error handler further out renders it only after this finally has run: take status and message from the error.
+      thrown = describeThrown(error);
+      throw error;
     } finally {
       const current = deps.requestLog.get(record.id);
       if (current?.state === 'in_progress' && !isStream(ctx)) {
-        const error = errorOf(ctx.body);
+        const status = thrown?.status ?? ctx.status;
+        const error = thrown?.error ?? errorOf(ctx.body);
         deps.requestLog.update(record.id, {
-          state: ctx.status >= 400 ? 'failed' : 'done',
-          status: ctx.status,
+          state: status >= 400 ? 'failed' : 'done',
+          status,
           durationMs: (deps.now ?? Date.now)() - started,
           ...(error ? { error } : {}),
         });
@@ -59,3 +68,12 @@ function errorOf(body: unknown): { type: string; code: string; message: string }
   return { type: String(error.type ?? 'error'), code: String(error.code ?? error.type ?? 'error'), message: error.message };
 }
 
+function describeThrown(thrown: unknown): { status: number; error: RequestRecord['error'] } {
+  if (thrown instanceof ProxyError) return { status: thrown.status, error: { type: thrown.type, code: thrown.code, message: thrown.message } };
+  // koa-body and Koa throw http-errors; anything else is a 500 whose internals stay out of the log.
+  const status = (thrown as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, error: { type: 'invalid_request_error', code: 'invalid_body', message: (thrown as Error).message } };
+  }
+  return { status: 500, error: { type: 'api_error', code: 'api_error', message: 'Internal proxy error' } };
+}
