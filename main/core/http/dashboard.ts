@@ -30,8 +30,9 @@ import { requireJson } from './security.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
+/** The page's meta policy plus `frame-ancestors`, which only works as a header. */
 export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const FILES: Record<string, { file: string; type: string }> = {
   '/dashboard/': { file: 'index.html', type: 'text/html; charset=utf-8' },

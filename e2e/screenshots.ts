@@ -1,0 +1,50 @@
+/**
+ * Screenshots of the window at 900×600, light and dark, for looking at it:
+ * `node --import tsx e2e/screenshots.ts [outDir]` (default /tmp/screens).
+ * Not a test: it drives a fake-CLI proxy through a few requests and saves what the page shows.
+ */
+import { mkdir } from 'node:fs/promises';
+import { startTestProxy } from '../main/test/helpers/test-proxy.js';
+import { anthropicChat, ensureRendererBuilt, launchBrowser, openaiChat, openDashboard } from './helpers/browser.js';
+
+const outDir = process.argv[2] ?? '/tmp/screens';
+await mkdir(outDir, { recursive: true });
+ensureRendererBuilt();
+const proxy = await startTestProxy({ bridge: true, settings: { rateLimit: { requestsPerMinute: 25, burst: 5 } } });
+const browser = await launchBrowser();
+try {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    const { page } = await openDashboard(browser, proxy.url, { colorScheme });
+    if (colorScheme === 'light') {
+      await page.screenshot({ path: `${outDir}/light-empty.png` });
+      await Promise.all(Array.from({ length: 20 }, () => fetch(`${proxy.url}/v1/models`).then((r) => r.text())));
+      await (await anthropicChat(proxy.url, 'claude-sonnet-4-5', false)).text();
+      await (await openaiChat(proxy.url, 'sonnet', true)).text();
+      await (await anthropicChat(proxy.url, 'claude-fake-nologin', false)).text();
+      await (await fetch(`${proxy.url}/v1/models`)).text();
+      await (await openaiChat(proxy.url, 'gpt-4o', false)).text();
+      await (await anthropicChat(proxy.url, 'claude-fake-500', true)).text();
+      void anthropicChat(proxy.url, 'claude-fake-slow', true).then((r) => r.text()).catch(() => undefined);
+      await page.waitForTimeout(300);
+      await Promise.all(Array.from({ length: 6 }, () => fetch(`${proxy.url}/v1/models`).then((r) => r.text())));
+    }
+    await page.waitForTimeout(1_200);
+    await page.screenshot({ path: `${outDir}/${colorScheme}-list.png` });
+    await page.locator('#request-rows tr').nth(2).click();
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: `${outDir}/${colorScheme}-detail.png` });
+    await page.locator('#request-rows tr[data-state="failed"]').first().click();
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: `${outDir}/${colorScheme}-detail-failed.png` });
+    await page.keyboard.press('Escape');
+    await page.fill('#port-input', '99999');
+    await page.click('#port-apply');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${outDir}/${colorScheme}-port-error.png` });
+    await page.context().close();
+  }
+  process.stdout.write(`screenshots in ${outDir}\n`);
+} finally {
+  await browser.close();
+  await proxy.close();
+}

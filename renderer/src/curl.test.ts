@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { curlCommand, placeholderBody, shellQuote } from './curl.js';
+
+const base = { method: 'POST', model: 'sonnet', stream: false, userAgent: null } as const;
+
+test('shellQuote survives a real shell, quotes and all', () => {
+  for (const value of [`it's`, `'; rm -rf / #`, '$(whoami) `id` "x" \\ \n end', '']) {
+    assert.equal(execFileSync('sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' }), value);
+  }
+});
+
+test('the placeholder body has the shape of the API, model and stream flag', () => {
+  assert.deepEqual(placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages', stream: true }), {
+    model: 'sonnet',
+    max_tokens: 1024,
+    messages: [{ role: 'user', content: 'Hello' }],
+    stream: true,
+  });
+  assert.deepEqual(placeholderBody({ ...base, api: 'openai', path: '/openai/v1/chat/completions', model: 'gpt-4o' }), {
+    model: 'gpt-4o',
+    messages: [{ role: 'user', content: 'Hello' }],
+  });
+  assert.deepEqual(placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages/count_tokens' }), { model: 'sonnet', messages: [{ role: 'user', content: 'Hello' }] });
+  // A request that failed before its model was read still gets a runnable body.
+  assert.equal((placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages', model: null }) as { model: string }).model, 'sonnet');
+});
+
+test('a streamed Anthropic request becomes curl -N with its headers and body', () => {
+  const { command, placeholder } = curlCommand({ ...base, api: 'anthropic', path: '/v1/messages', stream: true, userAgent: 'Anthropic/JS 1.0' }, 'http://127.0.0.1:8000/');
+  assert.equal(placeholder, true);
+  assert.equal(
+    command,
+    [
+      "curl -N 'http://127.0.0.1:8000/v1/messages'",
+      "-H 'content-type: application/json'",
+      "-H 'anthropic-version: 2023-06-01'",
+      "-H 'user-agent: Anthropic/JS 1.0'",
+      `-d '{"model":"sonnet","max_tokens":1024,"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
+    ].join(' \\\n  '),
+  );
+});
+
+test('a GET has no body; other methods are spelled out', () => {
+  assert.equal(curlCommand({ ...base, method: 'GET', api: 'other', path: '/v1/models' }, 'http://127.0.0.1:8000').command, "curl 'http://127.0.0.1:8000/v1/models'");
+  assert.match(curlCommand({ ...base, method: 'DELETE', api: 'other', path: '/v1/models' }, 'http://h').command, /^curl -X 'DELETE' 'http:\/\/h\/v1\/models'$/);
+});
+
+test('a body kept by logBodies is used when whole, and a truncated one is not', () => {
+  const whole = curlCommand({ ...base, api: 'openai', path: '/v1/chat/completions', requestBody: '{"model":"x","messages":[]}' }, 'http://h');
+  assert.equal(whole.placeholder, false);
+  assert.match(whole.command, /-d '\{"model":"x","messages":\[\]\}'$/);
+  const cut = curlCommand({ ...base, api: 'openai', path: '/v1/chat/completions', requestBody: '{"model":"x","mess…' }, 'http://h');
+  assert.equal(cut.placeholder, true);
+});
