@@ -7,7 +7,7 @@ import { BridgeService } from './core/bridge/bridge-service.js';
 import { consoleLogger, type LogLevel } from './core/logger.js';
 import { ProxyService } from './core/proxy.js';
 import { ServerError } from './core/server-controller.js';
-import { defaultDataDir, loadSettings, saveSettings, type Settings } from './core/settings.js';
+import { defaultDataDir, loadSettings, updateSettingsFile, type Settings } from './core/settings.js';
 import { proxyVersion } from './core/version.js';
 import { isLoopbackHost } from './core/http/security.js';
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   const proxy = new ProxyService({ settings, dataDir, logger, version: proxyVersion() });
   // The window, in any browser on this machine: the same page and contract the desktop app uses.
-  const bridge = new BridgeService(proxy, { persist: (next) => saveSettings(dataDir, next) });
+  const bridge = new BridgeService(proxy, { persist: (_settings, changed) => updateSettingsFile(dataDir, changed) });
   proxy.attachBridge(bridge);
   await proxy.init();
   try {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultDataDir, defaultSettings, loadSettings, saveSettings } from './settings.js';
+import { defaultDataDir, defaultSettings, loadSettings, saveSettings, updateSettingsFile } from './settings.js';
 
 async function withDir(run: (dir: string) => Promise<void>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'ccp-settings-'));
@@ -79,4 +79,25 @@ describe('settings', () => {
     assert.equal(defaultDataDir('darwin', {}, '/Users/u'), '/Users/u/Library/Application Support/Claude Code Proxy');
     assert.equal(defaultDataDir('win32', { APPDATA: 'C:\\\\Users\\\\u\\\\AppData\\\\Roaming' }, 'C:\\\\Users\\\\u').endsWith('Claude Code Proxy'), true);
   });
+});
+
+describe('updateSettingsFile', () => {
+  it('changes only the given fields and keeps the rest as written', () =>
+    withDir(async (dir) => {
+      await writeFile(path.join(dir, 'settings.json'), JSON.stringify({ rateLimit: { burst: 3 }, modelAliases: { a: 'sonnet' } }));
+      await updateSettingsFile(dir, { port: 9001 });
+      assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'settings.json'), 'utf8')), {
+        rateLimit: { burst: 3 },
+        modelAliases: { a: 'sonnet' },
+        port: 9001,
+      });
+    }));
+
+  it('creates the file when there is none, and refuses an invalid change', () =>
+    withDir(async (dir) => {
+      await updateSettingsFile(dir, { port: 9002 });
+      assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'settings.json'), 'utf8')), { port: 9002 });
+      await assert.rejects(updateSettingsFile(dir, { port: -1 }));
+      assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'settings.json'), 'utf8')), { port: 9002 });
+    }));
 });

@@ -125,11 +125,33 @@ async function invalid(file: string, why: string): Promise<LoadedSettings> {
   return { settings: defaultSettings(), file, problem: `${file} ${why}; using defaults, ${kept}` };
 }
 
+/**
+ * Changes some settings in the file, leaving the rest of it as the user wrote
+ * it. A file that is not valid is replaced: its content was copied aside when
+ * it was loaded.
+ */
+export async function updateSettingsFile(dataDir: string, changed: Partial<Settings>): Promise<void> {
+  let current: Record<string, unknown> = {};
+  try {
+    const json: unknown = JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8'));
+    if (json && typeof json === 'object' && !Array.isArray(json) && settingsSchema.safeParse(json).success) current = json as Record<string, unknown>;
+  } catch {
+    // Missing or unreadable: start from the defaults.
+  }
+  const next = { ...current, ...changed };
+  settingsSchema.parse(next);
+  await writeAtomically(dataDir, next);
+}
+
 /** Writes atomically (temp file + rename) so a crash mid-write never leaves a half file. */
 export async function saveSettings(dataDir: string, settings: Settings): Promise<void> {
+  await writeAtomically(dataDir, settingsSchema.parse(settings));
+}
+
+async function writeAtomically(dataDir: string, content: object): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, 'settings.json');
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(settingsSchema.parse(settings), null, 2)}\n`, 'utf8');
+  await writeFile(temp, `${JSON.stringify(content, null, 2)}\n`, 'utf8');
   await rename(temp, file);
 }

@@ -21,8 +21,12 @@ import type { Settings } from '../settings.js';
 export type Handlers = { [C in InvokeChannel]: (request: InvokeRequest<C>) => Promise<InvokeResponse<C>> };
 
 export interface BridgeOptions {
-  /** Saves settings after a change made from the window. */
-  persist: (settings: Settings) => Promise<void>;
+  /**
+   * Saves settings after a change made from the window: all of them as now in
+   * force, and the part that changed (a headless host saves only that, so its
+   * command-line flags do not end up in the file).
+   */
+  persist: (settings: Settings, changed: Partial<Settings>) => Promise<void>;
   limitsIntervalMs?: number;
 }
 
@@ -101,7 +105,7 @@ export class BridgeService {
     const next = { ...this.proxy.currentSettings, port };
     try {
       await this.proxy.apply(next);
-      await this.options.persist(next);
+      await this.options.persist(next, { port });
       return { ok: true, state: await this.publishState() };
     } catch (error) {
       const info =

@@ -11,6 +11,7 @@ import type { Next } from 'koa';
 import { ProxyError } from '../errors.js';
 import { ServerError } from '../server-controller.js';
 import type { ProxyContext } from './context.js';
+import { isDashboardPath } from './dashboard.js';
 import { isLoopbackHost } from './security.js';
 
 /** Compares digests, so neither the key's content nor its length leaks through timing. */
@@ -25,10 +26,18 @@ export function presentedKey(authorization: string | undefined, apiKey: string |
   return bearer || apiKey?.trim() || undefined;
 }
 
+/** Socket addresses of this machine: the local user, whom the key is not there to keep out. */
+function isLoopbackPeer(address: string | undefined): boolean {
+  return address !== undefined && (/^(::ffff:)?127\./.test(address) || address === '::1');
+}
+
 export function requireAccessKey(settings: () => { accessKey?: string | undefined }) {
   return async (ctx: ProxyContext, next: Next) => {
     const expected = settings().accessKey;
     if (expected === undefined || ctx.method === 'OPTIONS') return next();
+    // A browser cannot send the key when it opens a page: the dashboard stays open to this machine only
+    // (the Host/Origin guard has already kept other sites' pages out).
+    if (isDashboardPath(ctx.path) && isLoopbackPeer(ctx.request.socket.remoteAddress)) return next();
     const presented = presentedKey(ctx.get('Authorization') || undefined, ctx.get('x-api-key') || undefined);
     if (presented === undefined || !keysMatch(presented, expected)) {
       throw new ProxyError('authentication_error', 'This proxy requires its access key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`', {

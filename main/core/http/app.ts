@@ -26,7 +26,8 @@ export function createApp(deps: AppDeps): Koa<ProxyState> {
   app.use(dashboard(deps));
   app.use(async (ctx, next) => {
     if (ctx.path === '/health') return next();
-    return limited(ctx, () => record(ctx, next));
+    // Logged before the limiter, so refused requests show in the window too.
+    return record(ctx, () => limited(ctx, next));
   });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
