@@ -43,11 +43,18 @@ export function urlFor(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+const MOVE_GRACE_MS = 30_000;
+
 export class ServerController extends EventEmitter<ServerEvents> {
   private server: http.Server | undefined;
+  /** Old listeners after a port move, letting their last requests finish. */
+  private readonly draining = new Set<http.Server>();
   private address: { host: string; port: number } | undefined;
 
-  constructor(private readonly handler: http.RequestListener) {
+  constructor(
+    private readonly handler: http.RequestListener,
+    private readonly limits: { requestTimeoutMs: number; checkIntervalMs: number } = { requestTimeoutMs: 60_000, checkIntervalMs: 5_000 },
+  ) {
     super();
   }
 
@@ -63,11 +70,19 @@ export class ServerController extends EventEmitter<ServerEvents> {
       throw error;
     }
     if (this.server && this.address?.port === port && this.address.host === host) return this.listening!;
-    const server = http.createServer(this.handler);
-    // Long streams are normal here: the CLI can take minutes; the request timeout is the CLI manager's job.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
+    // No Host at all is refused by the app's Host guard, in JSON, like every other refusal.
+    const server = http.createServer({ requireHostHeader: false, connectionsCheckingInterval: this.limits.checkIntervalMs }, this.handler);
+    // Receiving a request (headers and body) must not take long, even at 32 MB over loopback; a client
+    // that stalls mid-upload gets a 408. Answers can stream for minutes: their limit is the CLI manager's.
+    server.requestTimeout = this.limits.requestTimeoutMs;
+    server.headersTimeout = Math.min(30_000, this.limits.requestTimeoutMs);
     server.keepAliveTimeout = 5_000;
+    server.on('clientError', answerClientError);
+    // Node answers an unknown `Expect` with a bare 417; the same refusal, in JSON.
+    server.on('checkExpectation', (_request, response: http.ServerResponse) => {
+      const body = JSON.stringify(malformed('unsupported Expect header'));
+      response.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -84,7 +99,12 @@ export class ServerController extends EventEmitter<ServerEvents> {
     const previous = this.server;
     this.server = server;
     this.address = { host, port: (server.address() as AddressInfo).port };
-    if (previous) await closeServer(previous);
+    // The old socket stops accepting at once; what is in flight there (the very request that asked
+    // for the move, streams) may finish, for a while, without holding up the move.
+    if (previous) {
+      this.draining.add(previous);
+      void closeServer(previous, MOVE_GRACE_MS).then(() => this.draining.delete(previous));
+    }
     const info = this.listening!;
     this.emit('started', info);
     return info;
@@ -98,17 +118,43 @@ export class ServerController extends EventEmitter<ServerEvents> {
   /** Stops accepting, lets open requests finish for up to `graceMs`, then drops the rest. */
   async close(graceMs = 5_000): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
     this.address = undefined;
-    await closeServer(server, graceMs);
-    this.emit('stopped');
+    const old = [...this.draining];
+    this.draining.clear();
+    await Promise.all([...(server ? [closeServer(server, graceMs)] : []), ...old.map((previous) => closeServer(previous, graceMs))]);
+    if (server) this.emit('stopped');
   }
+}
+
+/** Both SDKs read this: Anthropic's `type: "error"` envelope with OpenAI's `code` and `param` inside. */
+function malformed(why: string) {
+  return { type: 'error', error: { type: 'invalid_request_error', code: 'malformed_http', message: `Malformed HTTP request (${why})`, param: null } };
+}
+
+/**
+ * Requests Node's parser refuses (bad framing, oversized headers) never reach
+ * the app; they still get a JSON error, in a shape both SDKs read.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  // As Node's own handler: answer unless a response has already started on this socket.
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const body = JSON.stringify(malformed(error.code ?? 'parse error'));
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function closeServer(server: http.Server, graceMs = 0): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
     server.close(() => {
       clearTimeout(timer);
       resolve();

@@ -25,3 +25,22 @@ export function ignoredKeys(body: Record<string, unknown>, honoured: ReadonlySet
     .filter((key) => !honoured.has(key) && body[key] !== undefined && body[key] !== null)
     .sort();
 }
+
+/** Deeper than any real request; deep enough JSON would overflow the stack of whatever walks it next. */
+export const MAX_JSON_DEPTH = 128;
+
+/** Refuses JSON nested deeper than `maxDepth`, walking it without recursion. */
+export function assertDepth(value: unknown, maxDepth = MAX_JSON_DEPTH): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) {
+      throw new ProxyError('invalid_request_error', `Invalid request: JSON nested deeper than ${maxDepth} levels`, {
+        code: 'validation_error',
+        details: { issue: `nested deeper than ${maxDepth} levels` },
+      });
+    }
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+}

@@ -17,6 +17,16 @@ import { EventChannel } from './event-channel.js';
  */
 
 const PING_INTERVAL_MS = 15_000;
+/**
+ * Field names come from the client: only plain ones are named (a header cannot
+ * carry newlines or non-Latin-1 text, and must stay short); the rest are counted.
+ */
+export function ignoredHeader(fields: readonly string[]): string {
+  const plain = fields.filter((field) => /^[A-Za-z0-9_.-]{1,64}$/.test(field)).slice(0, 32);
+  const others = fields.length - plain.length;
+  return [...plain, ...(others > 0 ? [`(${others} other field${others === 1 ? '' : 's'})`] : [])].join(', ');
+}
+
 /** What is kept of a body or an answer when `logBodies` is on. */
 const MAX_KEPT_CHARS = 64 * 1024;
 
@@ -27,7 +37,7 @@ function truncate(text: string): string {
 type Done = { type: 'run_failed'; error: ProxyError } | { type: 'run_over' };
 
 export async function handleChat(ctx: ProxyContext, deps: AppDeps, request: ChatRequest): Promise<void> {
-  if (request.ignored.length > 0) ctx.set('X-Claude-Proxy-Ignored', request.ignored.join(', '));
+  if (request.ignored.length > 0) ctx.set('X-Claude-Proxy-Ignored', ignoredHeader(request.ignored));
   const recordId = ctx.state.recordId;
   const started = (deps.now ?? Date.now)();
   const keepBodies = deps.settings().logBodies;

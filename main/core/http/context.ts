@@ -37,7 +37,9 @@ export type ProxyContext = ParameterizedContext<ProxyState>;
  * The Anthropic SDK always sends `anthropic-version`; the OpenAI routes are
  * recognisable by path. Shared paths (/v1/models, unknown routes) follow the header.
  */
-export function dialectFor(path: string, headers: Record<string, string | string[] | undefined>): ApiDialect {
+export function dialectFor(rawPath: string, headers: Record<string, string | string[] | undefined>): ApiDialect {
+  // The router matches with or without a trailing slash; so must this.
+  const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
   if (path.startsWith('/openai/') || path.endsWith('/chat/completions')) return 'openai';
   if (path.startsWith('/v1/messages')) return 'anthropic';
   return headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined ? 'anthropic' : 'openai';

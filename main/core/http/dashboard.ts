@@ -20,12 +20,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Next } from 'koa';
-import { koaBody } from 'koa-body';
 import { ZodError } from 'zod';
 import { isInvokeChannel } from '../../../shared/contract.js';
 import { ProxyError } from '../errors.js';
 import type { AppDeps, ProxyContext } from './context.js';
 import { streamEvents } from './dashboard-events.js';
+import { jsonBody } from './json-body.js';
 import { requireJson } from './security.js';
 
 export const DASHBOARD_PATH = '/dashboard';
@@ -58,7 +58,7 @@ export function defaultBundleDir(): string {
 }
 
 export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundleDir) {
-  const parseJson = koaBody({ json: true, jsonStrict: true, urlencoded: false, text: false, multipart: false, jsonLimit: '256kb' });
+  const parseJson = jsonBody(() => 256 * 1024);
   const json = requireJson();
 
   return async (ctx: ProxyContext, next: Next) => {
@@ -95,7 +95,7 @@ export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundle
         throw new ProxyError('not_found_error', `Unknown channel ${channel}`, { code: 'unknown_channel', details: { field: 'channel', issue: 'not in the contract' } });
       }
       await json(ctx, () => parseJson(ctx, async () => undefined));
-      const body = ctx.request.body as { payload?: unknown } | undefined;
+      const body = ctx.state.body as { payload?: unknown } | undefined;
       try {
         ctx.body = { result: await bridge.invoke(channel, body?.payload) };
       } catch (error) {

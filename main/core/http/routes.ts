@@ -1,45 +1,18 @@
 import Router from '@koa/router';
-import { koaBody } from 'koa-body';
 import { parseAnthropicRequest } from '../api/anthropic-request.js';
 import type { ChatRequest } from '../api/chat-request.js';
 import { findModel, listModels, modelEntry, modelListBody, resolveModel } from '../api/models.js';
 import { parseOpenAIRequest } from '../api/openai-request.js';
 import { estimateTokens } from '../api/token-estimate.js';
-import { ProxyError } from '../errors.js';
 import { handleChat } from './chat-handler.js';
 import type { AppDeps, ProxyContext, ProxyState } from './context.js';
 import { healthBody } from './health.js';
+import { jsonBody } from './json-body.js';
 import { requireJson } from './security.js';
 
 export function createRouter(deps: AppDeps): Router<ProxyState> {
   const router = new Router<ProxyState>();
-  const body = () =>
-    koaBody({
-      json: true,
-      jsonStrict: true,
-      urlencoded: false,
-      text: false,
-      multipart: false,
-      jsonLimit: deps.settings().maxBodyBytes,
-      onError: (error) => {
-        throw error;
-      },
-    });
-  // koa-body reads the limit once, so the parser is rebuilt when settings change it.
-  let parser = { limit: deps.settings().maxBodyBytes, middleware: body() };
-  const parseJson = async (ctx: ProxyContext, next: () => Promise<unknown>) => {
-    if (parser.limit !== deps.settings().maxBodyBytes) parser = { limit: deps.settings().maxBodyBytes, middleware: body() };
-    await parser.middleware(ctx, async () => {
-      if (ctx.request.body === undefined || typeof ctx.request.body !== 'object' || ctx.request.body === null || Array.isArray(ctx.request.body)) {
-        throw new ProxyError('invalid_request_error', 'Request body must be a JSON object', {
-          code: 'invalid_body',
-          details: { issue: 'body is not a JSON object' },
-        });
-      }
-      ctx.state.body = ctx.request.body;
-      await next();
-    });
-  };
+  const parseJson = jsonBody(() => deps.settings().maxBodyBytes);
 
   const chat = (parse: (body: unknown) => Omit<ChatRequest, 'cliModel'>) => async (ctx: ProxyContext) => {
     const parsed = parse(ctx.state.body);

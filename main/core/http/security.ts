@@ -16,14 +16,18 @@ import type { ProxyContext } from './context.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
-export function hostName(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1).toLowerCase();
-  return hostHeader.split(':')[0]!.toLowerCase();
+/** A Host value must be a name or bracketed IPv6 address and an optional port, and nothing else. */
+const HOST_VALUE = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
+
+/** The host name of a well-formed Host value, lower-cased; undefined for anything else. */
+export function hostName(hostHeader: string): string | undefined {
+  const match = HOST_VALUE.exec(hostHeader.trim());
+  return match?.[1]?.toLowerCase();
 }
 
 export function isAllowedHost(hostHeader: string | undefined, bindHost: string): boolean {
-  if (!hostHeader) return false;
-  const name = hostName(hostHeader);
+  const name = hostHeader === undefined ? undefined : hostName(hostHeader);
+  if (name === undefined) return false;
   if (LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name)) return true;
   // Bound to every interface, the proxy is reached by whatever name the network gives it; it then
   // refuses to start without an access key, which is what protects it (see access-key.ts).
@@ -34,6 +38,16 @@ export function isAllowedHost(hostHeader: string | undefined, bindHost: string):
 export function hostAndOriginGuard(settings: () => { host: string; allowedOrigins: string[] }) {
   return async (ctx: ProxyContext, next: Next) => {
     const { host, allowedOrigins } = settings();
+    // One Host, and an origin-form target: an absolute-form target (`GET http://evil.com/…`) would
+    // name another host than the one checked here (RFC 9112 §3.2.2), and two Hosts are ambiguous.
+    const hostLines = ctx.req.rawHeaders.filter((_, index) => index % 2 === 0 && ctx.req.rawHeaders[index]!.toLowerCase() === 'host').length;
+    const target = ctx.req.url ?? '';
+    if (hostLines > 1 || !(target.startsWith('/') || (target === '*' && ctx.method === 'OPTIONS'))) {
+      throw new ProxyError('permission_error', 'Request refused: one Host header and a path-only request target are required (DNS rebinding protection)', {
+        code: 'host_not_allowed',
+        details: { field: 'Host', issue: hostLines > 1 ? 'more than one Host header' : 'absolute-form request target' },
+      });
+    }
     if (!isAllowedHost(ctx.get('Host') || undefined, host)) {
       throw new ProxyError('permission_error', 'Host header is not a loopback name; request refused (DNS rebinding protection)', {
         code: 'host_not_allowed',

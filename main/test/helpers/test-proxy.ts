@@ -1,7 +1,11 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { BridgeService } from '../../core/bridge/bridge-service.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { ProxyService } from '../../core/proxy.js';
@@ -135,4 +139,200 @@ export function parseSse(text: string): SseEvent[] {
       return { event, data: data.join('\n') };
     })
     .filter((event) => event.event !== undefined || event.data !== '');
+}
+
+// ---------------------------------------------------------------- raw HTTP, OS processes and memory (fuzz, load, soak)
+
+/** A CLI that costs one `sh` per turn (no Node start-up), for load and soak; it answers ECHO:<text> with <text>. */
+export const CANNED_CLI = fileURLToPath(new URL('../fixtures/canned-claude.sh', import.meta.url));
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string[]>;
+  body: Buffer;
+}
+
+export interface RawExchange {
+  /** Undefined when the server closed without a parseable answer (or the client cut the request). */
+  response: RawResponse | undefined;
+  error: string | undefined;
+  timedOut: boolean;
+}
+
+export interface RawOptions {
+  /** Write only this many body bytes, then destroy the socket: a client that died mid-upload. */
+  cutAt?: number;
+  timeoutMs?: number;
+  localAddress?: string;
+}
+
+/**
+ * One request written byte for byte on a fresh loopback socket: request line, header lines and
+ * body exactly as given, so odd framing, duplicate or missing headers and invalid UTF-8 go out
+ * unchanged (fetch and http.request would normalise them). Send `Connection: close`: the answer
+ * is whatever arrives until the server closes the socket.
+ */
+export function rawRequest(port: number, head: readonly string[], body: Buffer | string = '', options: RawOptions = {}): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let error: string | undefined;
+    let timedOut = false;
+    const socket = net.connect({ port, host: '127.0.0.1', ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, options.timeoutMs ?? 10_000);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ response: parseRawResponse(Buffer.concat(chunks)), error, timedOut });
+    });
+    socket.on('connect', () => {
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      const payload = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), options.cutAt === undefined ? bytes : bytes.subarray(0, options.cutAt)]);
+      socket.write(payload, () => {
+        if (options.cutAt !== undefined) setTimeout(() => socket.destroy(), 5);
+      });
+    });
+  });
+}
+
+/** The final response in `raw` (1xx interim answers skipped), its chunked body decoded. */
+export function parseRawResponse(raw: Buffer): RawResponse | undefined {
+  let rest = raw;
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const [statusLine = '', ...lines] = rest.subarray(0, end).toString('latin1').split('\r\n');
+    const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+    if (!match) return undefined;
+    const status = Number(match[1]);
+    const headers: Record<string, string[]> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      (headers[line.slice(0, colon).trim().toLowerCase()] ??= []).push(line.slice(colon + 1).trim());
+    }
+    rest = rest.subarray(end + 4);
+    if (status < 200) continue;
+    const length = headers['content-length']?.[0];
+    const body = headers['transfer-encoding']?.[0] === 'chunked' ? dechunk(rest) : length !== undefined ? rest.subarray(0, Number(length)) : rest;
+    return { status, headers, body };
+  }
+}
+
+function dechunk(data: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; ; ) {
+    const eol = data.indexOf('\r\n', at);
+    const size = eol < 0 ? 0 : parseInt(data.subarray(at, eol).toString('latin1'), 16);
+    if (!(size > 0)) return Buffer.concat(parts);
+    parts.push(data.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+/** The environment variable `tagEnv` puts on every CLI child (and their children, which inherit it). */
+export const PROCESS_TAG_VAR = 'CCP_TEST_PROCESS_TAG';
+
+export function tagEnv(tag: string): NodeJS.ProcessEnv {
+  return { [PROCESS_TAG_VAR]: tag };
+}
+
+/**
+ * Live processes (zombies excluded) carrying the tag in their environment, found through /proc
+ * (Linux). Unlike the fake CLI's pid files this works for any CLI, and it also finds grandchildren
+ * and orphans re-parented to init, which a count of our own children would miss.
+ */
+export async function taggedProcesses(tag: string): Promise<number[]> {
+  return (await scanTagged(tag)).map((process) => process.pid);
+}
+
+/** Distinct process groups among the tagged processes: one per CLI child, which leads its own group. */
+export async function taggedProcessGroups(tag: string): Promise<number[]> {
+  return [...new Set((await scanTagged(tag)).map((process) => process.pgid))];
+}
+
+async function scanTagged(tag: string): Promise<{ pid: number; pgid: number }[]> {
+  const marker = `${PROCESS_TAG_VAR}=${tag}\0`;
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      try {
+        const environ = await readFile(`/proc/${pid}/environ`, 'latin1');
+        if (!environ.includes(marker)) return undefined;
+        // After "(comm)": state, ppid, pgrp, …
+        const stat = await readFile(`/proc/${pid}/stat`, 'latin1');
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state === 'Z' ? undefined : { pid: Number(pid), pgid: Number(pgrp) };
+      } catch {
+        return undefined; // gone meanwhile, or another user's
+      }
+    }),
+  );
+  return found.filter((process) => process !== undefined);
+}
+
+let collectGarbage: (() => void) | undefined | null = null;
+
+/**
+ * process.memoryUsage() after a settle delay, with a full GC first when one can be had: the test
+ * runner does not start Node with --expose-gc, but setting the flag at run time exposes `gc` to
+ * contexts created afterwards. Without it the numbers are noisier, and callers compare generously.
+ */
+export async function settledMemory(delayMs = 300): Promise<NodeJS.MemoryUsage> {
+  if (collectGarbage === null) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      collectGarbage = vm.runInNewContext('gc') as () => void;
+    } catch {
+      collectGarbage = undefined;
+    }
+  }
+  for (let i = 0; i < 3; i++) {
+    collectGarbage?.();
+    await new Promise((resolve) => setTimeout(resolve, delayMs / 3));
+  }
+  return process.memoryUsage();
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+export interface HttpOptions {
+  /** A keep-alive agent stands for one SDK client; none (the default) is a fresh connection. */
+  agent?: http.Agent;
+  /** Another loopback address (127.0.0.2…) is another client IP to the rate limiter. */
+  localAddress?: string;
+  headers?: Record<string, string>;
+}
+
+/** A plain node:http request to the proxy on 127.0.0.1 with a JSON body, read to the end. */
+export function httpRequest(port: number, method: string, path: string, body?: unknown, options: HttpOptions = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: options.agent ?? false,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
