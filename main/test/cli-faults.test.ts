@@ -246,6 +246,31 @@ describe('ending CLI processes', () => {
   });
 });
 
+describe('the per-request time limit', () => {
+  let proxy: TestProxy;
+  before(async () => {
+    proxy = await startTestProxy({ settings: { cli: { requestTimeoutMs: 1_000, killGraceMs: 300 } } });
+  });
+  after(() => proxy.close());
+
+  test('a turn still streaming at the limit ends with a timeout error event, and its CLI is ended', async () => {
+    const res = await postJson(`${proxy.url}/v1/messages`, ask('claude-fake-slow', { stream: true }));
+    assert.equal(res.status, 200);
+    const events = parseSse(await res.text());
+    assert.ok(events.some((e) => e.event === 'content_block_delta'), 'it had started');
+    assert.equal(events.at(-1)!.event, 'error');
+    assert.equal(JSON.parse(events.at(-1)!.data).error.type, 'timeout_error');
+    await noProcessLeft(proxy);
+  });
+
+  test('a whole answer not ready at the limit is a 504', async () => {
+    const res = await postJson(`${proxy.url}/v1/chat/completions`, ask('claude-fake-slow'));
+    assert.equal(res.status, 504);
+    assert.equal((await res.json()).error.code, 'request_timeout');
+    await noProcessLeft(proxy);
+  });
+});
+
 describe('a missing CLI', () => {
   let proxy: TestProxy;
   before(async () => {
