@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startMockAnthropicApi, type MockApi, type MockApiRequest } from './fixtures/mock-anthropic-api.js';
 import { realCliEnv, realCliPath } from './fixtures/real-cli.js';
-import { parseSse, postJson, startTestProxy, waitFor, type TestProxy } from './helpers/test-proxy.js';
+import { parseSse, postJson, startTestProxy, waitFor, waitForExit, type TestProxy } from './helpers/test-proxy.js';
 
 /**
  * The real `claude` CLI (@anthropic-ai/claude-code, pinned) end to end: the
@@ -239,14 +239,7 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
     assert.ok(record.cliPid);
     process.kill(record.cliPid!, 0);
     controller.abort();
-    await waitFor(() => {
-      try {
-        process.kill(record.cliPid!, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await waitForExit(record.cliPid!);
     await waitFor(() => (proxy.proxy.cli.activeProcesses === 0 ? true : undefined));
   });
 });

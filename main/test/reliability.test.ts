@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ServerError } from '../core/server-controller.js';
-import { FAKE_CLI, liveCliPids, postJson, startTestProxy, waitFor, type TestProxy } from './helpers/test-proxy.js';
+import { FAKE_CLI, liveCliPids, postJson, startTestProxy, waitFor, waitForExit, type TestProxy } from './helpers/test-proxy.js';
 
 /**
  * Faults around the CLI processes and the listener. After each: no CLI
@@ -86,14 +86,7 @@ describe('client disconnects at every stage', () => {
     });
     controller.abort();
     assert.ok((await pending) instanceof Error);
-    await waitFor(() => {
-      try {
-        process.kill(pid!, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await waitForExit(pid!);
     await stillServes(proxy);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFile, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { FAKE_CLI, liveCliPids, parseSse, postJson, startTestProxy, waitFor, type TestProxy } from './helpers/test-proxy.js';
+import { FAKE_CLI, liveCliPids, parseSse, postJson, startTestProxy, waitFor, waitForExit, type TestProxy } from './helpers/test-proxy.js';
 
 const ask = (content = 'hi', extra: object = {}) => ({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content }], ...extra });
 
@@ -85,14 +85,7 @@ describe('warm CLI pool', () => {
     const res = await postJson(`${proxy.url}/v1/messages`, ask('ECHO:fresh'));
     assert.equal((await res.json()).content[0].text, 'fresh');
     assert.notEqual(lastRecordPid(proxy), warm);
-    await waitFor(() => {
-      try {
-        process.kill(warm!, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await waitForExit(warm!);
   });
 
   test('processes idle past the expiry are ended and the key is not warmed again', async () => {
@@ -129,14 +122,7 @@ describe('warm CLI pool', () => {
     await reader.read();
     assert.equal(lastRecordPid(proxy), warm);
     controller.abort();
-    await waitFor(() => {
-      try {
-        process.kill(warm!, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await waitForExit(warm!);
     const [rewarmed] = await warmPids(proxy, 1);
     await proxy.proxy.shutdown();
     assert.throws(() => process.kill(rewarmed!, 0), 'warm process ended at shutdown');

@@ -1,14 +1,6 @@
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
-import {
-  anthropicImageBlock,
-  imageFromAnthropic,
-  textBlock,
-  thinkingBlock,
-  toolBlockAsText,
-  toolResultBlock,
-  toolUseBlock,
-} from './content.js';
+import type { ChatMessage, ChatRequest } from './chat-request.js';
+import { anthropicImageBlock, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, toParts } from './content.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
 const block = z.discriminatedUnion('type', [
@@ -48,29 +40,6 @@ const HONOURED = new Set(['model', 'messages', 'system', 'max_tokens', 'stop_seq
 export function systemToText(system: z.infer<typeof systemText> | undefined): string | undefined {
   if (system === undefined) return undefined;
   return typeof system === 'string' ? system : system.map((part) => part.text).join('\n');
-}
-
-function toParts(content: z.infer<typeof message>['content'], field: string): ContentPart[] {
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
-  const parts: ContentPart[] = [];
-  for (const [index, item] of content.entries()) {
-    switch (item.type) {
-      case 'text':
-        parts.push({ type: 'text', text: item.text });
-        break;
-      case 'image':
-        parts.push(imageFromAnthropic(item, `${field}.${index}.source`));
-        break;
-      case 'tool_use':
-      case 'tool_result':
-        parts.push({ type: 'text', text: toolBlockAsText(item) });
-        break;
-      case 'thinking':
-      case 'redacted_thinking':
-        break;
-    }
-  }
-  return parts;
 }
 
 /** Validates a `/v1/messages` body; `cliModel` is filled in by the caller after model resolution. */

@@ -78,3 +78,43 @@ export function toolBlockAsText(block: z.infer<typeof toolUseBlock> | z.infer<ty
       : (block.content ?? []).map((part) => (typeof part.text === 'string' ? part.text : `[${part.type}]`)).join('');
   return `[tool result${block.is_error ? ' (error)' : ''}: ${content}]`;
 }
+
+type Block =
+  | z.infer<typeof textBlock>
+  | z.infer<typeof anthropicImageBlock>
+  | z.infer<typeof openaiImagePart>
+  | z.infer<typeof toolUseBlock>
+  | z.infer<typeof toolResultBlock>
+  | z.infer<typeof thinkingBlock>;
+
+/**
+ * Content as either dialect sends it, as the proxy's parts. `field` names the
+ * content in errors (e.g. `messages.2.content`).
+ */
+export function toParts(content: string | readonly Block[] | null | undefined, field: string): ContentPart[] {
+  if (content === null || content === undefined) return [];
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  const parts: ContentPart[] = [];
+  content.forEach((block, index) => {
+    switch (block.type) {
+      case 'text':
+        parts.push({ type: 'text', text: block.text });
+        break;
+      case 'image':
+        parts.push(imageFromAnthropic(block, `${field}.${index}.source`));
+        break;
+      case 'image_url':
+        parts.push(imageFromDataUrl(block.image_url.url, `${field}.${index}.image_url.url`));
+        break;
+      case 'tool_use':
+      case 'tool_result':
+        parts.push({ type: 'text', text: toolBlockAsText(block) });
+        break;
+      // Past thinking cannot be handed to the CLI; it is dropped.
+      case 'thinking':
+      case 'redacted_thinking':
+        break;
+    }
+  });
+  return parts;
+}

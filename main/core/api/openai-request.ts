@@ -1,17 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
 import { systemToText } from './anthropic-request.js';
-import {
-  anthropicImageBlock,
-  imageFromAnthropic,
-  imageFromDataUrl,
-  openaiImagePart,
-  textBlock,
-  thinkingBlock,
-  toolBlockAsText,
-  toolResultBlock,
-  toolUseBlock,
-} from './content.js';
+import { anthropicImageBlock, openaiImagePart, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, toParts } from './content.js';
 import { ProxyError } from '../errors.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
@@ -57,33 +47,6 @@ const HONOURED = new Set([
   'n',
   'user',
 ]);
-
-function toParts(value: z.infer<typeof content> | undefined, field: string): ContentPart[] {
-  if (value === null || value === undefined) return [];
-  if (typeof value === 'string') return [{ type: 'text', text: value }];
-  const parts: ContentPart[] = [];
-  value.forEach((item, index) => {
-    switch (item.type) {
-      case 'text':
-        parts.push({ type: 'text', text: item.text });
-        break;
-      case 'image_url':
-        parts.push(imageFromDataUrl(item.image_url.url, `${field}.${index}.image_url.url`));
-        break;
-      case 'image':
-        parts.push(imageFromAnthropic(item, `${field}.${index}.source`));
-        break;
-      case 'tool_use':
-      case 'tool_result':
-        parts.push({ type: 'text', text: toolBlockAsText(item) });
-        break;
-      case 'thinking':
-      case 'redacted_thinking':
-        break;
-    }
-  });
-  return parts;
-}
 
 function toolCallsAsText(calls: z.infer<typeof message>['tool_calls']): ContentPart[] {
   return (calls ?? []).map((call) => ({ type: 'text', text: `[tool call ${call.function.name}: ${call.function.arguments}]` }));

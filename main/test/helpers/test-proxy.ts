@@ -100,6 +100,18 @@ export async function liveCliPids(pidDir: string): Promise<number[]> {
   });
 }
 
+/** Resolves once `pid` is gone (signal 0 fails). */
+export function waitForExit(pid: number, timeoutMs = 5000): Promise<true> {
+  return waitFor(() => {
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  }, timeoutMs);
+}
+
 export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
