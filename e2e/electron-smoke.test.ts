@@ -1,10 +1,11 @@
 /**
  * Smoke test of the real desktop app: Playwright launches the built app with
- * Electron, from source (`npm run test:electron` builds first). It needs the
+ * Electron, from source (built first when it is not). It needs the
  * Electron binary, which `ELECTRON_SKIP_BINARY_DOWNLOAD=1` installs leave out,
  * and a display on Linux; without them it is skipped, and says which is missing.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -67,8 +68,9 @@ after(async () => {
 
 test('the desktop app starts the proxy, shows its window and gives the page only the bridge', { skip: 'skip' in electron ? electron.skip : false, timeout: 90_000 }, async () => {
   assert.ok('path' in electron);
-  for (const built of ['dist/main/electron/app.js', 'dist/preload.cjs', 'dist/renderer/index.html']) {
-    assert.ok(existsSync(path.join(root, built)), `${built} is missing: run \`npm run build\` first (npm run test:electron does)`);
+  // Run from `npm test`, the app may not be built yet: build it (tsc, the page, the preload).
+  if (!['dist/main/electron/app.js', 'dist/preload.cjs', 'dist/renderer/index.html'].every((built) => existsSync(path.join(root, built)))) {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   }
   dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-electron-'));
   const port = await freePort();
