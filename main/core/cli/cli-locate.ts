@@ -28,17 +28,19 @@ function isExecutable(file: string): boolean {
 }
 
 export function defaultCliCandidates(env: NodeJS.ProcessEnv = process.env, home = homedir()): string[] {
-  const fromPath = (env.PATH ?? '')
-    .split(path.delimiter)
-    .filter(Boolean)
-    .flatMap((dir) => NAMES.map((name) => path.join(dir, name)));
+  const pathDirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  // `npm run` puts the project's own node_modules/.bin first on PATH; the user's own install should win
+  // over a copy that only came with this project's dev dependencies.
+  const projectBin = (dir: string) => dir.split(path.sep).slice(-2).join('/') === 'node_modules/.bin';
+  const inDirs = (dirs: string[]) => dirs.flatMap((dir) => NAMES.map((name) => path.join(dir, name)));
   const npmPrefix = env.npm_config_prefix ?? (isWindows ? path.dirname(process.execPath) : path.dirname(path.dirname(process.execPath)));
   const npmBin = isWindows ? npmPrefix : path.join(npmPrefix, 'bin');
   return [
-    ...fromPath,
+    ...inDirs(pathDirs.filter((dir) => !projectBin(dir))),
     path.join(home, '.claude', 'local', isWindows ? 'claude.exe' : 'claude'),
     path.join(home, '.local', 'bin', isWindows ? 'claude.exe' : 'claude'),
     ...NAMES.map((name) => path.join(npmBin, name)),
+    ...inDirs(pathDirs.filter(projectBin)),
   ];
 }
 
