@@ -10,7 +10,7 @@ import { anthropicChat, ensureRendererBuilt, launchBrowser, openaiChat, openDash
 const outDir = process.argv[2] ?? '/tmp/screens';
 await mkdir(outDir, { recursive: true });
 ensureRendererBuilt();
-const proxy = await startTestProxy({ bridge: true, settings: { rateLimit: { requestsPerMinute: 25, burst: 5 } } });
+const proxy = await startTestProxy({ bridge: true, settings: { rateLimit: { requestsPerMinute: 25, burst: 5 }, modelAliases: { 'gpt-4.1': 'sonnet', 'o4-mini': 'haiku' } } });
 const browser = await launchBrowser();
 try {
   for (const colorScheme of ['light', 'dark'] as const) {
@@ -41,6 +41,14 @@ try {
     await page.click('#port-apply');
     await page.waitForTimeout(300);
     await page.screenshot({ path: `${outDir}/${colorScheme}-port-error.png` });
+    await page.click('#settings-open');
+    await page.locator('#settings-dialog').waitFor();
+    await page.screenshot({ path: `${outDir}/${colorScheme}-settings.png` });
+    await page.fill('#set-burst', '-1');
+    await page.click('#settings-save');
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: `${outDir}/${colorScheme}-settings-error.png` });
+    await page.keyboard.press('Escape');
     await page.context().close();
   }
   process.stdout.write(`screenshots in ${outDir}\n`);

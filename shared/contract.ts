@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestRecordSchema } from './request-record.js';
+import { settingsFieldErrorSchema, settingsPatchSchema, settingsViewSchema } from './settings-schema.js';
 
 /**
  * The one contract between the core and the window. Main (Electron IPC), the
@@ -86,6 +87,19 @@ export const invokeChannels = {
   'requests:clear': { request: z.void(), response: z.object({ cleared: z.number() }) },
   'requests:cancel': { request: z.object({ id: z.string().min(1).max(200) }), response: z.object({ cancelled: z.boolean() }) },
   'limits:list': { request: z.void(), response: z.array(clientCountersSchema) },
+  'settings:get': { request: z.void(), response: settingsViewSchema },
+  /**
+   * Applies live, then saves. A value the schema refuses is answered with
+   * `ok: false` naming the field (not thrown): it is a typo to show next to
+   * that field, and nothing has changed.
+   */
+  'settings:update': {
+    request: settingsPatchSchema,
+    response: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), settings: settingsViewSchema }),
+      z.object({ ok: z.literal(false), error: settingsFieldErrorSchema }),
+    ]),
+  },
 } as const;
 
 /** Push channels: main tells the renderer. */

@@ -82,19 +82,24 @@ export class ProxyService {
 
   /** Loads the request history into the log and starts saving finished requests; call once before `start`. */
   init(): Promise<void> {
-    this.initializing ??= this.openHistory();
+    this.initializing ??= this.openHistory(true);
     return this.initializing;
   }
 
-  private async openHistory(): Promise<void> {
-    if (!this.settings.history.enabled) return;
+  /**
+   * Opens the history when it is on and not open yet: at init (showing what it
+   * holds), or when the window turns it on later (saving from then on; the
+   * window's list already holds this session's requests).
+   */
+  private async openHistory(seed: boolean): Promise<void> {
+    if (!this.settings.history.enabled || this.history) return;
     const history = await RequestHistory.open({
       dir: path.join(this.options.dataDir, 'history'),
       ...historyLimits(this.settings),
       logger: this.options.logger,
       ...(this.options.now ? { now: this.options.now } : {}),
     });
-    this.requestLog.seed(history.loaded);
+    if (seed) this.requestLog.seed(history.loaded);
     let shown = history.problem;
     if (shown) this.warnings.add(shown);
     history.on('problem', (problem) => {
@@ -102,7 +107,7 @@ export class ProxyService {
       shown = problem;
       if (shown) this.warnings.add(shown);
     });
-    // One line per finished request; in-progress states are never written.
+    // One line per finished request; in-progress states are never written. Turned off, it stops at once.
     this.requestLog.on('updated', (record) => {
       if (record.state !== 'in_progress' && this.settings.history.enabled) history.append(record);
     });
@@ -145,6 +150,11 @@ export class ProxyService {
     this.cli.configure(settings.cli, settings.cliPath, settings.pool);
     this.limiter.configure(settings.rateLimit);
     this.history?.configure(historyLimits(settings));
+    // Turned on after init (which opened nothing while it was off): open it now. Before init, init will.
+    if (settings.history.enabled && !this.history && this.initializing) {
+      this.initializing = this.initializing.catch(() => undefined).then(() => this.openHistory(false));
+      await this.initializing;
+    }
   }
 
   /** Ends every CLI child (which ends their streams), then closes the listener. Can be started again. */

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import { settingsSchema, type Settings } from '../../shared/settings-schema.js';
 
 /**
  * Settings live in `settings.json` in the data directory. Every field has a
@@ -12,69 +12,9 @@ import { z } from 'zod';
  */
 
 export const APP_NAME = 'Claude Code Proxy';
-const MB = 1024 * 1024;
 
-export const settingsSchema = z.object({
-  port: z.number().int().min(1).max(65535).default(8000),
-  host: z.string().min(1).default('127.0.0.1'),
-  cliPath: z.string().min(1).optional(),
-  rateLimit: z
-    .object({
-      requestsPerMinute: z.number().int().min(1).max(100_000).default(60),
-      burst: z.number().int().min(0).max(100_000).default(10),
-      maxTrackedClients: z.number().int().min(1).default(10_000),
-    })
-    .prefault({}),
-  cli: z
-    .object({
-      maxConcurrent: z.number().int().min(1).max(64).default(4),
-      maxQueue: z.number().int().min(0).max(10_000).default(64),
-      queueTimeoutMs: z.number().int().min(1).default(60_000),
-      requestTimeoutMs: z.number().int().min(1).default(600_000),
-      idleTimeoutMs: z.number().int().min(1).default(180_000),
-      killGraceMs: z.number().int().min(0).default(2_000),
-      maxLineBytes: z.number().int().min(1024).default(16 * MB),
-    })
-    .prefault({}),
-  /** Warm CLI processes started ahead of requests (see cli/warm-pool.ts). */
-  pool: z
-    .object({
-      enabled: z.boolean().default(true),
-      maxWarm: z.number().int().min(0).max(16).default(2),
-      idleTimeoutMs: z.number().int().min(1_000).default(600_000),
-      memoryBudgetMb: z.number().int().min(0).default(512),
-      recentRequests: z.number().int().min(1).max(1_000).default(20),
-    })
-    .prefault({}),
-  maxBodyBytes: z.number().int().min(1024).default(32 * MB),
-  /** Extra model names clients may use, mapped to a CLI model (e.g. "gpt-4o": "sonnet"). */
-  modelAliases: z.record(z.string().min(1), z.string().min(1)).default({}),
-  /**
-   * Required to bind to a non-loopback address; when set, every request must
-   * present it (Authorization: Bearer, or x-api-key). At least 16 characters.
-   */
-  accessKey: z.string().min(16).optional(),
-  /** Browser origins allowed to call the API (CORS); none by default. */
-  allowedOrigins: z.array(z.string().min(1)).default([]),
-  /** Finished requests' metadata in `history/` in the data directory, loaded into the window at start. */
-  history: z
-    .object({
-      enabled: z.boolean().default(true),
-      /** `history.jsonl` is rotated when it would grow past this. */
-      maxBytes: z.number().int().min(64 * 1024).max(1024 * MB).default(5 * MB),
-      /** Rotated files kept (`history.1.jsonl` …). */
-      maxFiles: z.number().int().min(0).max(100).default(3),
-      maxAgeDays: z.number().int().min(1).max(3650).default(30),
-    })
-    .prefault({}),
-  /**
-   * Keep request bodies and answer text in the request log and history (off:
-   * only metadata is kept, and prompts never leave memory).
-   */
-  logBodies: z.boolean().default(false),
-});
-
-export type Settings = z.infer<typeof settingsSchema>;
+// The schema itself is shared with the window's settings panel, so both check the same bounds.
+export { settingsSchema, type Settings };
 
 export function defaultSettings(): Settings {
   return settingsSchema.parse({});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -134,8 +134,18 @@ describe('the desktop entry on a fake Electron', () => {
       'requests:cancel',
       'requests:clear',
       'requests:list',
+      'settings:get',
+      'settings:update',
     ]);
     assert.deepEqual(find('sent').channels, ['limits:changed', 'proxy:state', 'requests:added', 'requests:updated']);
+  });
+
+  it('saves a change from the settings panel to settings.json, and shows launch at login where the OS has it', async () => {
+    const loginItems = process.platform === 'darwin' || process.platform === 'win32';
+    assert.deepEqual(find('ipc.settings'), { event: 'ipc.settings', ok: true, burst: 3, launchAtLogin: loginItems ? false : null });
+    const file = JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8'));
+    assert.equal(file.rateLimit.burst, 3);
+    assert.equal(file.port, port, 'the desktop app saves its settings whole');
   });
 
   it('hides the window on close, and quits only after every CLI process has ended', async () => {

@@ -11,7 +11,7 @@ import { ProxyService } from '../core/proxy.js';
 import { loadSettings, saveSettings } from '../core/settings.js';
 import { proxyVersion } from '../core/version.js';
 import { forwardEvents, registerIpc, senderIs } from './ipc.js';
-import { openedAtLogin, readLaunchAtLogin, writeLaunchAtLogin } from './launch-at-login.js';
+import { openedAtLogin, readLaunchAtLogin, writeLaunchAtLogin, type LaunchAtLoginState } from './launch-at-login.js';
 import { coreLoggerFrom, setupElectronLog } from './log.js';
 import { openMainWindow, showWindow } from './main-window.js';
 import { appPaths } from './paths.js';
@@ -76,6 +76,11 @@ async function main(): Promise<void> {
       // A settings file we could not read is the user's to fix; saving over it would lose what they wrote.
       if (loaded.problem) log.warn('Settings changed for this session only: settings.json is invalid and is left as it is');
       else await saveSettings(dataDir, settings);
+    },
+    // The settings panel's checkbox and the tray's item set the same OS login item; the tray re-reads it on every state push.
+    launchAtLogin: {
+      read: () => loginItemValue(readLaunchAtLogin(app, platform, process.execPath)),
+      write: (enabled) => loginItemValue(writeLaunchAtLogin(app, platform, process.execPath, enabled)),
     },
   });
   // The deadline outlasts the CLI's SIGTERM→SIGKILL grace, so every child has been killed before we give up waiting.
@@ -147,13 +152,20 @@ async function startTray(proxy: ProxyService, bridge: BridgeService, window: Bro
   );
   const show = (snapshot: TraySnapshot) => controller.update({ snapshot, launchAtLogin });
   const refresh = async () => show(await proxy.snapshot());
-  bridge.on('proxy:state', show);
+  bridge.on('proxy:state', (snapshot) => {
+    launchAtLogin = readLaunchAtLogin(app, platform, process.execPath);
+    show(snapshot);
+  });
   nativeTheme.on('updated', () => controller.themeChanged());
   setInterval(() => {
     launchAtLogin = readLaunchAtLogin(app, platform, process.execPath);
     void refresh().catch(failed('Tray refresh'));
   }, 10_000).unref();
   return controller;
+}
+
+function loginItemValue(state: LaunchAtLoginState): boolean | null {
+  return state.supported ? state.enabled : null;
 }
 
 function messageOf(error: unknown): string {

@@ -9,6 +9,7 @@ import { RequestList } from './request-list.js';
 import { RequestStore } from './request-store.js';
 import { RequestToolbar } from './request-toolbar.js';
 import { ServerControls } from './server-controls.js';
+import { SettingsPanel } from './settings-panel.js';
 
 /**
  * The window: wires the views to the contract. Events keep it live; a re-list
@@ -33,6 +34,7 @@ const applyState = (next: ProxySnapshot) => {
   state = next;
   server.render(next);
   portForm.render(next);
+  settings.render(next);
   health.render(next);
   banners.set('cli', next.health && !next.health.cli.available ? next.health.cli.problem : null, 'error');
   banners.set('server', !next.running && next.error ? `${next.error.code}: ${next.error.message}` : null, 'error');
@@ -40,6 +42,7 @@ const applyState = (next: ProxySnapshot) => {
 };
 const server = new ServerControls(host, applyState);
 const portForm = new PortForm(host, applyState);
+const settings = new SettingsPanel(host);
 
 const detail = new RequestDetail({
   bridge,
@@ -129,6 +132,8 @@ window.setInterval(() => void refreshState().catch(() => undefined), STATE_POLL_
 window.setInterval(() => void bridge.invoke('limits:list').then((counters) => limits.render(counters), () => undefined), LIMITS_POLL_MS);
 
 document.addEventListener('keydown', (event) => {
+  // The settings dialog is modal: its own keys (Escape closes it) are not the page's shortcuts.
+  if (settings.isOpen) return;
   const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
   if (event.key === '/' && !typing) {
     event.preventDefault();

@@ -7,9 +7,11 @@ import {
   type InvokeRequest,
   type InvokeResponse,
 } from '../../../shared/contract.js';
+import { settingsIssues, settingsPatchSchema, type SettingsPatch } from '../../../shared/settings-schema.js';
 import type { ProxyService } from '../proxy.js';
 import { ServerError } from '../server-controller.js';
 import type { Settings } from '../settings.js';
+import { changedSettings, checkChanged, mergeSettings, settingsView } from './settings-update.js';
 
 /**
  * What the window can ask of the core, and what it is told. Both hosts (the
@@ -27,8 +29,16 @@ export interface BridgeOptions {
    * command-line flags do not end up in the file).
    */
   persist: (settings: Settings, changed: Partial<Settings>) => Promise<void>;
+  /**
+   * The OS login item, where the host has one (the desktop app). Read back
+   * every time, as the user can change it outside the app; null where the OS
+   * offers none.
+   */
+  launchAtLogin?: { read(): boolean | null; write(enabled: boolean): boolean | null };
   limitsIntervalMs?: number;
 }
+
+type SettingsUpdateResult = InvokeResponse<'settings:update'>;
 
 type Events = { [C in EventChannel]: [EventPayload<C>] };
 
@@ -36,6 +46,8 @@ export class BridgeService {
   private readonly emitter = new EventEmitter<Events>();
   private readonly handlers: Handlers;
   private readonly timer: NodeJS.Timeout;
+  /** Port moves and settings saves each read the settings in force, then replace them: one at a time. */
+  private changes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly proxy: ProxyService,
@@ -52,7 +64,7 @@ export class BridgeService {
         await proxy.stop();
         return this.publishState();
       },
-      'proxy:setPort': ({ port }) => this.setPort(port),
+      'proxy:setPort': ({ port }) => this.serially(() => this.setPort(port)),
       'requests:list': async () => proxy.requestLog.list(),
       'requests:clear': async () => {
         const cleared = proxy.requestLog.list().length;
@@ -61,6 +73,8 @@ export class BridgeService {
       },
       'requests:cancel': async ({ id }) => ({ cancelled: proxy.cancel(id) }),
       'limits:list': async () => proxy.limiter.counters(),
+      'settings:get': async () => this.settingsView(),
+      'settings:update': (patch) => this.serially(() => this.updateSettings(patch)),
     };
     proxy.requestLog.on('added', (record) => {
       this.emitter.emit('requests:added', record);
@@ -77,8 +91,18 @@ export class BridgeService {
     this.timer.unref();
   }
 
-  /** Parses the payload with the contract's schema, then runs the handler; throws a ZodError on bad input. */
+  /**
+   * Parses the payload with the contract's schema, then runs the handler;
+   * throws a ZodError on bad input, except for `settings:update`, which
+   * answers `ok: false` naming the field.
+   */
   async invoke(channel: InvokeChannel, payload: unknown): Promise<unknown> {
+    if (channel === 'settings:update') {
+      // A refused value is the user's typo, answered next to its field rather than thrown.
+      const parsed = settingsPatchSchema.safeParse(payload);
+      if (!parsed.success) return { ok: false, error: settingsIssues(parsed.error)[0] ?? { field: null, message: 'invalid settings' } } satisfies SettingsUpdateResult;
+      return this.handlers['settings:update'](parsed.data);
+    }
     const schema = invokeChannels[channel].request;
     const request = schema.parse(payload);
     return (this.handlers[channel] as (request: unknown) => Promise<unknown>)(request);
@@ -101,6 +125,45 @@ export class BridgeService {
     this.emitter.removeAllListeners();
   }
 
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.changes.then(change);
+    this.changes = result.catch(() => undefined);
+    return result;
+  }
+
+  private settingsView() {
+    return settingsView(this.proxy.currentSettings, this.options.launchAtLogin?.read() ?? null);
+  }
+
+  /**
+   * Merges, checks, applies live, then saves only what changed. When the save
+   * fails the previous settings are applied again: `ok: false` always means
+   * nothing changed.
+   */
+  private async updateSettings({ launchAtLogin, ...patch }: SettingsPatch): Promise<SettingsUpdateResult> {
+    const loginItem = this.options.launchAtLogin;
+    if (launchAtLogin !== undefined && (loginItem?.read() ?? null) === null) {
+      return { ok: false, error: { field: 'launchAtLogin', message: 'is not available here: only the desktop app on macOS and Windows can set it' } };
+    }
+    const previous = this.proxy.currentSettings;
+    const next = mergeSettings(previous, patch);
+    const changed = changedSettings(previous, next);
+    const refused = checkChanged(changed);
+    if (refused) return { ok: false, error: refused };
+    if (Object.keys(changed).length > 0) {
+      try {
+        await this.proxy.apply(next);
+        await this.options.persist(next, changed);
+      } catch (error) {
+        await this.proxy.apply(previous).catch(() => undefined);
+        return { ok: false, error: { field: null, message: `The settings could not be saved, so nothing was changed: ${messageOf(error)}` } };
+      }
+    }
+    if (launchAtLogin !== undefined) loginItem?.write(launchAtLogin);
+    await this.publishState();
+    return { ok: true, settings: this.settingsView() };
+  }
+
   private async setPort(port: number): Promise<InvokeResponse<'proxy:setPort'>> {
     const next = { ...this.proxy.currentSettings, port };
     try {
@@ -115,4 +178,8 @@ export class BridgeService {
       return { ok: false, error: info, state: await this.publishState() };
     }
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

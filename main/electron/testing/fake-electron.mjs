@@ -189,6 +189,8 @@ async function drive(tray) {
   report('ipc.untrusted', await call('proxy:stop', 'https://evil.example/'));
   report('ipc.badPayload', await call('proxy:setPort', page.webContents.url, { port: 0 }));
   report('ipc.channels', { channels: [...handlers.keys()].sort() });
+  const saved = await call('settings:update', page.webContents.url, { rateLimit: { burst: 3 } });
+  report('ipc.settings', { ok: saved.ok && saved.result.ok, burst: saved.result?.settings?.rateLimit.burst, launchAtLogin: saved.result?.settings?.launchAtLogin });
   const served = await protocolHandler(new Request(page.webContents.url));
   report('protocol.page', { status: served.status, csp: served.headers.get('content-security-policy') });
   report('navigation', { opened: page.webContents.openHandler({ url: 'javascript:alert(1)' }) });

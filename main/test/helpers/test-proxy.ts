@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { BridgeService } from '../../core/bridge/bridge-service.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { ProxyService } from '../../core/proxy.js';
-import { defaultSettings, saveSettings, type Settings } from '../../core/settings.js';
+import { defaultSettings, loadSettings, updateSettingsFile, type Settings } from '../../core/settings.js';
 
 export const FAKE_CLI = fileURLToPath(new URL('../fixtures/fake-claude.mjs', import.meta.url));
 
@@ -35,7 +35,7 @@ export interface TestProxyOptions {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   now?: () => number;
-  /** Reuse a data directory (e.g. to restart on the same history); the caller removes it. */
+  /** Reuse a data directory (e.g. to restart on the same history and settings.json); the caller removes it. */
   dataDir?: string;
   /** Attach a BridgeService, as the headless server does, so the dashboard works. */
   bridge?: boolean;
@@ -46,7 +46,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'ccp-test-')));
   const pidDir = path.join(dataDir, 'pids');
   await import('node:fs/promises').then((fs) => fs.mkdir(pidDir, { recursive: true }));
-  const base = defaultSettings();
+  // A reused data directory keeps what the window saved there (a restart), under the test's own overrides.
+  const base = options.dataDir ? (await loadSettings(dataDir)).settings : defaultSettings();
   const overrides = options.settings ?? {};
   const settings: Settings = {
     ...base,
@@ -67,7 +68,8 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     env: { ...process.env, FAKE_CLAUDE_PID_DIR: pidDir, ...options.env },
     ...(options.now ? { now: options.now } : {}),
   });
-  const bridge = options.bridge ? new BridgeService(proxy, { persist: (next) => saveSettings(dataDir, next), limitsIntervalMs: 500 }) : undefined;
+  // Saves as the headless server does: only what the window changed (never the test's port 0 or fake CLI path).
+  const bridge = options.bridge ? new BridgeService(proxy, { persist: (_next, changed) => updateSettingsFile(dataDir, changed), limitsIntervalMs: 500 }) : undefined;
   if (bridge) proxy.attachBridge(bridge);
   await proxy.init();
   const { port } = await proxy.start();

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
+
+/**
+ * The headless entry as a user runs it, with its port, host and CLI given as
+ * flags: a change from the window is saved to settings.json as that change
+ * alone, next to what the user wrote, so the flags never end up in the file.
+ */
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('npm run serve: settings saved from the window', () => {
+  let dataDir: string;
+  let child: ChildProcess;
+  let url: string;
+  let stderr = '';
+  const settingsFile = () => readFile(path.join(dataDir, 'settings.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
+  const update = async (patch: object) => {
+    const response = await postJson(`${url}/dashboard/api/invoke/settings:update`, { payload: patch });
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { result: { ok: boolean; error?: { field: string } } }).result;
+  };
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-serve-'));
+    await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify({ modelAliases: { mine: 'opus' }, logBodies: false }));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'main/serve.ts', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--claude-path', FAKE_CLI, '--log-level', 'warn'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    await waitFor(() => fetch(`${url}/health`).then((response) => response.ok || undefined, () => undefined), 20_000, 100).catch(() => {
+      throw new Error(`serve did not start: ${stderr}`);
+    });
+  });
+
+  after(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('only the changed top-level keys are written, whole, next to what was there', async () => {
+    assert.equal((await update({ rateLimit: { burst: 3 } })).ok, true);
+    assert.deepEqual(await settingsFile(), {
+      modelAliases: { mine: 'opus' },
+      logBodies: false,
+      rateLimit: { requestsPerMinute: 60, burst: 3, maxTrackedClients: 10_000 },
+    });
+
+    assert.equal((await update({ modelAliases: { mine: 'opus', 'gpt-4o': 'sonnet' }, history: { enabled: false } })).ok, true);
+    const file = await settingsFile();
+    assert.deepEqual(file.modelAliases, { mine: 'opus', 'gpt-4o': 'sonnet' });
+    assert.deepEqual(Object.keys(file).sort(), ['history', 'logBodies', 'modelAliases', 'rateLimit']);
+    for (const flag of ['port', 'host', 'cliPath']) assert.ok(!(flag in file), `${flag} came from a flag and stays out of the file`);
+
+    // And in force without a restart.
+    const answer = await postJson(`${url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'user', content: 'ECHO:aliased' }] });
+    assert.equal(answer.status, 200);
+    assert.equal(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content, 'aliased');
+  });
+
+  test('a refused value leaves the file as it was', async () => {
+    const before = await settingsFile();
+    assert.deepEqual(await update({ rateLimit: { burst: -1 } }), { ok: false, error: { field: 'rateLimit.burst', message: 'must be at least 0' } });
+    assert.deepEqual(await settingsFile(), before);
+  });
+});
