@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, copyFile } from 'node:fs/promises';
+import { chmod, copyFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -68,6 +68,26 @@ describe('CLI binary faults', () => {
       await probe.close();
     }
   });
+});
+
+test('/health follows a CLI updated in place', async () => {
+  const probe = await startTestProxy();
+  const cli = path.join(probe.dataDir, 'claude-versioned');
+  const write = async (version: string) => {
+    await writeFile(cli, `#!/bin/sh\necho "${version} (Claude Code)"\n`);
+    await chmod(cli, 0o755);
+  };
+  await write('2.1.330');
+  const proxy = await startTestProxy({ cliPath: cli });
+  try {
+    assert.equal((await (await fetch(`${proxy.url}/health`)).json()).cli.version, '2.1.330 (Claude Code)');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a new mtime
+    await write('2.1.331');
+    assert.equal((await (await fetch(`${proxy.url}/health`)).json()).cli.version, '2.1.331 (Claude Code)');
+  } finally {
+    await proxy.close();
+    await probe.close();
+  }
 });
 
 describe('client disconnects at every stage', () => {

@@ -9,7 +9,7 @@ import { locateCli, readCliVersion } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
 import { runTurn } from './turn-runner.js';
-import { WarmPool, type PoolSettings } from './warm-pool.js';
+import { fileSignature, WarmPool, type PoolSettings } from './warm-pool.js';
 
 /**
  * Runs one CLI turn per API request under a concurrency cap with a bounded
@@ -60,7 +60,7 @@ export class CliManager {
   readonly pool: WarmPool;
   private readonly running = new Set<CliProcess>();
   private closed = false;
-  private versionCache: { path: string; version: string | undefined; problem: string | undefined } | undefined;
+  private versionCache: { path: string; signature: string | undefined; version: string | undefined; problem: string | undefined } | undefined;
   private lastAuthFailure: CliHealth['lastAuthFailure'];
 
   constructor(private options: CliManagerOptions) {
@@ -165,13 +165,15 @@ export class CliManager {
     if (!location.path) {
       return { ...base, path: undefined, version: undefined, problem: `Claude CLI not found. ${INSTALL_HINT}` };
     }
-    if (this.versionCache?.path !== location.path) {
+    // Asked again when the binary at that path changed (an update in place), not on every /health.
+    const signature = fileSignature(location.path);
+    if (this.versionCache?.path !== location.path || this.versionCache.signature !== signature) {
       const cliPath = location.path;
       const version = await readCliVersion(cliPath).then(
         (value) => ({ version: value, problem: undefined }),
         (error: Error) => ({ version: undefined, problem: `Claude CLI at ${cliPath} did not answer --version: ${error.message}` }),
       );
-      this.versionCache = { path: cliPath, ...version };
+      this.versionCache = { path: cliPath, signature, ...version };
     }
     return { ...base, path: location.path, version: this.versionCache.version, problem: this.versionCache.problem };
   }
