@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright';
+import { freePort } from '../main/test/helpers/test-proxy.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const FAKE_CLI = path.join(root, 'main', 'test', 'fixtures', 'fake-claude.mjs');
@@ -36,17 +37,6 @@ function electronExecutable(): { path: string } | { skip: string } {
     return { skip: 'No display: Electron needs one on Linux (run under xvfb-run, or set DISPLAY)' };
   }
   return { path: executable };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function refused(port: number): Promise<boolean> {

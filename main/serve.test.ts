@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
+import { freePort, FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
 
 /**
  * The headless entry as a user runs it, with its port, host and CLI given as
@@ -15,17 +14,6 @@ import { FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
  */
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm run serve: settings saved from the window', () => {
   let dataDir: string;

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import net from 'node:net';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright';
-import { postJson } from '../../main/test/helpers/test-proxy.js';
+import { freePort, postJson } from '../../main/test/helpers/test-proxy.js';
+
+export { freePort };
 
 /**
  * The real browser for the window's tests: Debian's Chromium (never a
@@ -70,14 +71,3 @@ export function visibleRows(page: Page): Locator {
   return page.locator('#request-rows tr:not([hidden])');
 }
 
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/test-proxy.js';
 
 /**
  * Runs the real desktop entry (app.ts) in Node, with 'electron' replaced by
@@ -20,17 +21,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const FAKE_CLI = path.join(root, 'main', 'test', 'fixtures', 'fake-claude.mjs');
 
 type Event = { event: string; [key: string]: unknown };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {

@@ -102,6 +102,18 @@ export async function liveCliPids(pidDir: string): Promise<number[]> {
   });
 }
 
+/** A loopback port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Resolves once `pid` is gone (signal 0 fails). */
 export function waitForExit(pid: number, timeoutMs = 5000): Promise<true> {
   return waitFor(() => {
