@@ -124,10 +124,6 @@ export function isInvokeChannel(value: unknown): value is InvokeChannel {
   return typeof value === 'string' && Object.hasOwn(invokeChannels, value);
 }
 
-export function isEventChannel(value: unknown): value is EventChannel {
-  return typeof value === 'string' && Object.hasOwn(eventChannels, value);
-}
-
 /**
  * What the renderer sees, whichever host it runs in: the preload exposes it as
  * `window.claudeProxy` in Electron; the dashboard builds it over HTTP + SSE.

@@ -35,10 +35,3 @@ export interface ChatRequest {
   /** Request fields accepted but not honoured, reported in X-Claude-Proxy-Ignored. */
   ignored: string[];
 }
-
-export function textOf(content: ContentPart[]): string {
-  return content
-    .filter((part): part is Extract<ContentPart, { type: 'text' }> => part.type === 'text')
-    .map((part) => part.text)
-    .join('');
-}

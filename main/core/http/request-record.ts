@@ -17,7 +17,8 @@ export function recordRequests(deps: AppDeps) {
       clientIp: ctx.request.socket.remoteAddress ?? 'unknown',
       method: ctx.method,
       path: ctx.path,
-      api: ctx.path.includes('/chat/completions') || ctx.path.startsWith('/openai/') ? 'openai' : ctx.path.startsWith('/v1/messages') ? 'anthropic' : 'other',
+      // Requests that belong to one API take its dialect (already worked out by the error handler); the rest are 'other'.
+      api: isApiPath(ctx.path) ? ctx.state.dialect : 'other',
       model: null,
       stream: false,
       state: 'in_progress',
@@ -76,4 +77,8 @@ function describeThrown(thrown: unknown): { status: number; error: RequestRecord
     return { status, error: { type: 'invalid_request_error', code: 'invalid_body', message: (thrown as Error).message } };
   }
   return { status: 500, error: { type: 'api_error', code: 'api_error', message: 'Internal proxy error' } };
+}
+
+function isApiPath(path: string): boolean {
+  return path.startsWith('/openai/') || path.startsWith('/v1/messages') || /\/chat\/completions\/?$/.test(path);
 }
