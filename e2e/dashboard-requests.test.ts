@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
 import { liveCliPids, startTestProxy, waitFor, type TestProxy } from '../main/test/helpers/test-proxy.js';
-import { anthropicChat, ensureRendererBuilt, expectText, launchBrowser, openaiChat, openDashboard, row, visibleRows } from './helpers/browser.js';
+import { anthropicChat, ensureRendererBuilt, expectFocus, expectText, launchBrowser, openaiChat, openDashboard, row, visibleRows } from './helpers/browser.js';
 
 /**
  * The window in a real browser, hosted by a real headless proxy driving the
@@ -124,7 +124,7 @@ test('keyboard: rows are in the tab order, arrows move, Enter opens, Escape clos
   await expectText(page.locator('#detail'), second!);
   await page.keyboard.press('Escape');
   await page.locator('#detail').waitFor({ state: 'hidden' });
-  assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id), second);
+  await expectFocus(page, `#request-rows tr[data-id="${second}"]`); // back to the row, once the panel's close handler ran
   // "/" jumps to the filter.
   await page.keyboard.press('/');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'filter-text');
