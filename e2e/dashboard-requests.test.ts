@@ -164,7 +164,7 @@ test('cancel from the page ends the request and its CLI process', async () => {
   await expectText(row(page, id).locator('.c-status'), 'cancelled');
   assert.equal(await row(page, id).getAttribute('data-state'), 'cancelled');
   await expectText(page.locator('#detail .note'), 'Cancelled');
-  await waitFor(async () => (!(await liveCliPids(proxy.pidDir)).includes(pid) ? true : undefined), 5_000);
+  await waitFor(async () => (!(await liveCliPids(proxy.pidDir)).includes(pid) ? true : undefined));
   await streamed;
   assert.equal(await cancel.isDisabled(), true);
 });

@@ -114,7 +114,7 @@ function sampleLimits(proxy: TestProxy) {
 }
 
 async function nothingLeft(proxy: TestProxy) {
-  await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined, 10_000);
+  await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
   const health = JSON.parse((await httpRequest(proxy.port, 'GET', '/health')).text);
   assert.equal(health.processes.active, 0);
   assert.equal(health.processes.queued, 0);

@@ -112,7 +112,7 @@ async function connections(proxy: TestProxy): Promise<number> {
 /** No request in flight, no child, no client socket: the state a footprint is compared in. */
 async function quiet(proxy: TestProxy, agent: http.Agent) {
   agent.destroy();
-  await waitFor(async () => ((await connections(proxy)) === 0 && (await taggedProcesses(TAG)).length === 0) || undefined, 10_000);
+  await waitFor(async () => ((await connections(proxy)) === 0 && (await taggedProcesses(TAG)).length === 0) || undefined);
   await waitFor(() => (proxy.proxy.inflight.size === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
 }
 
