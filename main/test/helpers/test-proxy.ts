@@ -243,8 +243,9 @@ export function rawRequest(port: number, head: readonly string[], body: Buffer |
     socket.on('connect', () => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       const payload = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), options.cutAt === undefined ? bytes : bytes.subarray(0, options.cutAt)]);
+      // Cut once the partial body is handed to the kernel: the server reads it, then the end of the connection.
       socket.write(payload, () => {
-        if (options.cutAt !== undefined) setTimeout(() => socket.destroy(), 5);
+        if (options.cutAt !== undefined) socket.destroy();
       });
     });
   });
@@ -340,11 +341,12 @@ async function readProcDir(): Promise<string[]> {
 let collectGarbage: (() => void) | undefined | null = null;
 
 /**
- * process.memoryUsage() after a settle delay, with a full GC first when one can be had: the test
- * runner does not start Node with --expose-gc, but setting the flag at run time exposes `gc` to
- * contexts created afterwards. Without it the numbers are noisier, and callers compare generously.
+ * process.memoryUsage() after full collections, when one can be had: the test runner does not start
+ * Node with --expose-gc, but setting the flag at run time exposes `gc` to contexts created afterwards.
+ * Between collections the event loop turns once, so finalizers and closing handles can run. Without
+ * `gc` the numbers are noisier, and callers compare generously.
  */
-export async function settledMemory(delayMs = 300): Promise<NodeJS.MemoryUsage> {
+export async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   if (collectGarbage === null) {
     try {
       v8.setFlagsFromString('--expose-gc');
@@ -355,7 +357,7 @@ export async function settledMemory(delayMs = 300): Promise<NodeJS.MemoryUsage> 
   }
   for (let i = 0; i < 3; i++) {
     collectGarbage?.();
-    await new Promise((resolve) => setTimeout(resolve, delayMs / 3));
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return process.memoryUsage();
 }
