@@ -39,7 +39,9 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
   let anthropic: Anthropic;
 
   before(async () => {
-    mock = await startMockAnthropicApi({ tokenDelayMs: 150 });
+    // `claude-mock-slow` sends its first word at once and the next one after ten minutes: a stream that
+    // is still running whenever the test acts on it.
+    mock = await startMockAnthropicApi({ tokenDelayMs: 600_000 });
     home = await mkdtemp(path.join(tmpdir(), 'ccp-real-home-'));
     // The warm pool is on, as it is by default: requests are served by processes started ahead of them.
     proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home), settings: { pool: { enabled: true } } });
