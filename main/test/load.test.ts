@@ -129,7 +129,7 @@ describe('50 concurrent clients through the canned CLI', () => {
   });
   after(() => proxy.close());
 
-  test('mixed streaming and not, both APIs: every answer is its own, none lost; the cap and the queue hold', { timeout: 60_000 }, async (t) => {
+  test('mixed streaming and not, both APIs: every answer is its own, none lost; the cap and the queue hold', { timeout: 300_000 }, async (t) => {
     const CLIENTS = 50;
     const EACH = 4;
     const sampler = sampleLimits(proxy);
@@ -175,7 +175,7 @@ describe('a queue smaller than the excess (fake CLI, claude-fake-gated)', () => 
   });
   after(() => proxy.close());
 
-  test('2 running + 3 queued are answered in full; the other 7 of 12 get 503 with Retry-After at once', { timeout: 60_000 }, async (t) => {
+  test('2 running + 3 queued are answered in full; the other 7 of 12 get 503 with Retry-After at once', { timeout: 300_000 }, async (t) => {
     const sampler = sampleLimits(proxy);
     let maxPidFiles = 0;
     const pidTimer = setInterval(() => void liveCliPids(proxy.pidDir).then((pids) => (maxPidFiles = Math.max(maxPidFiles, pids.length))), 10);
@@ -291,7 +291,7 @@ describe('rate limiter: 60 a minute plus a burst of 10, per client IP', () => {
     for (const answer of answers.filter((a) => a.status !== 429)) assert.equal(answer.status, 200);
   });
 
-  test('80 concurrent POST /v1/messages from another IP: exactly 70 answered (each its own), exactly 10 get 429', { timeout: 60_000 }, async () => {
+  test('80 concurrent POST /v1/messages from another IP: exactly 70 answered (each its own), exactly 10 get 429', { timeout: 300_000 }, async () => {
     const answers = await burst(proxy.port, 80, (i) => ({ method: 'POST', ...chatRequest('anthropic', `ECHO:burst-${i}`) }), '127.0.0.2');
     assertExact('127.0.0.2', answers, 'anthropic');
     answers.forEach((answer, i) => {

@@ -31,7 +31,7 @@ function userText(call: MockApiRequest): string {
   return typeof user.content === 'string' ? user.content : user.content.map((b: { text?: string }) => b.text ?? '').join('');
 }
 
-describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
+describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
   let mock: MockApi;
   let home: string;
   let proxy: TestProxy;
@@ -246,7 +246,7 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
   });
 });
 
-describe('the real Claude CLI with no credentials', { timeout: 60_000 }, () => {
+describe('the real Claude CLI with no credentials', { timeout: 300_000 }, () => {
   test('answers 401 telling the user to log in, and /health reports it', async () => {
     const mock = await startMockAnthropicApi();
     const home = await mkdtemp(path.join(tmpdir(), 'ccp-nologin-'));

@@ -140,7 +140,7 @@ describe(`soak: ${TOTAL} requests through the canned CLI, ${CONCURRENCY} at a ti
   });
   after(() => proxy.close());
 
-  test('memory stays flat; handles, timers and listeners return to baseline', { timeout: 120_000 }, async (t) => {
+  test('memory stays flat; handles, timers and listeners return to baseline', { timeout: 600_000 }, async (t) => {
     // Warm up (lazy modules, the CLI workdir, history file, JIT), then take the baseline at rest.
     const warmAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     await run(proxy.port, warmAgent, 0, 100);
