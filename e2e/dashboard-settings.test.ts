@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
 import { startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
-import { ensureRendererBuilt, expectText, launchBrowser, openaiChat, openDashboard } from './helpers/browser.js';
+import { ensureRendererBuilt, expectFocus, expectText, launchBrowser, openaiChat, openDashboard } from './helpers/browser.js';
 
 /**
  * The settings panel: opened from the header, a change saved there is in
@@ -51,10 +51,11 @@ test('the header button opens the panel from the keyboard, with the settings in 
   assert.equal(await dialog().getByLabel('Processes at once').inputValue(), '4');
   assert.equal(await dialog().getByLabel('Keep history').isChecked(), true);
   assert.equal(await dialog().getByLabel('Launch at login').isDisabled(), true, 'the dashboard has no login item');
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'set-rpm', 'focus moves into the panel');
+  await expectFocus(page, '#set-rpm'); // focus moves into the panel
   await page.keyboard.press('Escape');
   await dialog().waitFor({ state: 'hidden' });
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'settings-open', 'focus returns to the button');
+  // Focus goes back in the dialog's `close` handler, which runs after it hides: wait for it.
+  await expectFocus(page, '#settings-open');
 });
 
 test('a new rate limit and model alias, saved, are in force for the next API request', async () => {
@@ -90,7 +91,7 @@ test('an invalid value is shown at its field, and nothing changes', async () => 
   await dialog().getByRole('button', { name: 'Save' }).click();
   await expectText(page.locator('#set-burst-error'), 'Burst must be at least 0');
   assert.equal(await burst.getAttribute('aria-invalid'), 'true');
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'set-burst', 'focus goes to the field to fix');
+  await expectFocus(page, '#set-burst'); // focus goes to the field to fix
   assert.match((await burst.getAttribute('aria-describedby')) ?? '', /set-burst-error/);
   await expectText(page.locator('#settings-status'), 'nothing was saved');
   assert.deepEqual(proxy.proxy.currentSettings, settings);

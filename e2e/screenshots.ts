@@ -4,8 +4,8 @@
  * Not a test: it drives a fake-CLI proxy through a few requests and saves what the page shows.
  */
 import { mkdir } from 'node:fs/promises';
-import { startTestProxy } from '../main/test/helpers/test-proxy.js';
-import { anthropicChat, ensureRendererBuilt, launchBrowser, openaiChat, openDashboard } from './helpers/browser.js';
+import { startTestProxy, waitFor } from '../main/test/helpers/test-proxy.js';
+import { anthropicChat, ensureRendererBuilt, expectText, launchBrowser, openaiChat, openDashboard } from './helpers/browser.js';
 
 const outDir = process.argv[2] ?? '/tmp/screens';
 await mkdir(outDir, { recursive: true });
@@ -24,29 +24,33 @@ try {
       await (await fetch(`${proxy.url}/v1/models`)).text();
       await (await openaiChat(proxy.url, 'gpt-4o', false)).text();
       await (await anthropicChat(proxy.url, 'claude-fake-500', true)).text();
-      void anthropicChat(proxy.url, 'claude-fake-slow', true).then((r) => r.text()).catch(() => undefined);
-      await page.waitForTimeout(300);
+      // Gated: it stays live until the proxy closes, so the list shows a request in progress.
+      void anthropicChat(proxy.url, 'claude-fake-gated', true).then((r) => r.text()).catch(() => undefined);
+      await page.locator('#request-rows tr[data-state="in_progress"]').waitFor();
       await Promise.all(Array.from({ length: 6 }, () => fetch(`${proxy.url}/v1/models`).then((r) => r.text())));
     }
-    await page.waitForTimeout(1_200);
+    const logged = proxy.proxy.requestLog.list().length;
+    await waitFor(async () => (await page.locator('#request-rows tr').count()) === logged || undefined, { message: `the list shows all ${logged} requests` });
+    // New rows flash; shoot once the flashes are over (the live row's pulse runs forever, so only finite ones count).
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
     await page.screenshot({ path: `${outDir}/${colorScheme}-list.png` });
     await page.locator('#request-rows tr').nth(2).click();
-    await page.waitForTimeout(200);
+    await page.locator('#detail').waitFor();
     await page.screenshot({ path: `${outDir}/${colorScheme}-detail.png` });
     await page.locator('#request-rows tr[data-state="failed"]').first().click();
-    await page.waitForTimeout(200);
+    await page.locator('#detail .callout').waitFor();
     await page.screenshot({ path: `${outDir}/${colorScheme}-detail-failed.png` });
     await page.keyboard.press('Escape');
     await page.fill('#port-input', '99999');
     await page.click('#port-apply');
-    await page.waitForTimeout(300);
+    await expectText(page.locator('#port-feedback'), 'INVALID_PORT');
     await page.screenshot({ path: `${outDir}/${colorScheme}-port-error.png` });
     await page.click('#settings-open');
     await page.locator('#settings-dialog').waitFor();
     await page.screenshot({ path: `${outDir}/${colorScheme}-settings.png` });
     await page.fill('#set-burst', '-1');
     await page.click('#settings-save');
-    await page.waitForTimeout(200);
+    await expectText(page.locator('#set-burst-error'), 'Burst');
     await page.screenshot({ path: `${outDir}/${colorScheme}-settings-error.png` });
     await page.keyboard.press('Escape');
     await page.context().close();

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright';
-import { freePort, postJson } from '../../main/test/helpers/test-proxy.js';
+import { DEFAULT_DEADLINE_MS, freePort, postJson, waitFor } from '../../main/test/helpers/test-proxy.js';
 
 export { freePort };
 
@@ -56,14 +56,40 @@ export function row(page: Page, requestId: string) {
 }
 
 /** Waits until the element's text contains (or matches) `expected`; the error says what it showed instead. */
-export async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 5_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = (await locator.first().textContent({ timeout: 500 }).catch(() => null)) ?? '<no such element>';
-    if (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`${String(locator)} never showed ${String(expected)}; last text: ${JSON.stringify(text)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = DEFAULT_DEADLINE_MS): Promise<string> {
+  let text = '<not read yet>';
+  return waitFor(
+    async () => {
+      text = (await locator.first().textContent({ timeout: 500 }).catch(() => null)) ?? '<no such element>';
+      return (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) ? text : undefined;
+    },
+    { timeoutMs, intervalMs: 50 },
+  ).catch((error: Error) => {
+    throw new Error(`${String(locator)} never showed ${String(expected)}; last text: ${JSON.stringify(text)} (${error.message})`);
+  });
+}
+
+/**
+ * Waits until the focused element matches `selector`. Focus often moves in a handler that runs after
+ * the change a test can see (a dialog's `close` event fires after it hides), so it is awaited, not read once.
+ */
+export async function expectFocus(page: Page, selector: string, timeoutMs = DEFAULT_DEADLINE_MS): Promise<void> {
+  let focused = '<not read yet>';
+  await waitFor(
+    async () => {
+      const seen = await page.evaluate((wanted) => {
+        const active = document.activeElement;
+        if (!active) return { name: '<nothing>', matches: false };
+        const dataId = active instanceof HTMLElement && active.dataset.id ? `[data-id="${active.dataset.id}"]` : '';
+        return { name: `${active.tagName.toLowerCase()}${active.id ? `#${active.id}` : ''}${dataId}`, matches: active.matches(wanted) };
+      }, selector);
+      focused = seen.name;
+      return seen.matches || undefined;
+    },
+    { timeoutMs, intervalMs: 20 },
+  ).catch(() => {
+    throw new Error(`focus never reached ${selector}; it is on ${focused}`);
+  });
 }
 
 /** Rows the list shows now (filtered-out rows are hidden, not removed). */

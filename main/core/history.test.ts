@@ -86,7 +86,7 @@ describe('RequestHistory', () => {
     fresh();
     const history = await open();
     history.append(record('a'));
-    await waitFor(async () => (await readFile(path.join(dir, HISTORY_FILE), 'utf8').catch(() => '')).includes('"id":"a"'), 2000);
+    await waitFor(async () => (await readFile(path.join(dir, HISTORY_FILE), 'utf8').catch(() => '')).includes('"id":"a"'));
     await history.close();
   });
 
@@ -274,10 +274,12 @@ describe('RequestHistory', () => {
   test('a full disk stops writing with one warning, keeps records in memory, and recovers', async () => {
     fresh();
     let full = false;
+    let failedWrites = 0;
     const fs: HistoryFs = {
       ...nodeHistoryFs,
       async appendFile(file, data) {
         if (!full) return nodeHistoryFs.appendFile(file, data);
+        failedWrites += 1;
         // What a full disk does: part of the data lands, then ENOSPC.
         await nodeHistoryFs.appendFile(file, data.slice(0, Math.floor(data.length / 2)));
         throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -296,11 +298,12 @@ describe('RequestHistory', () => {
     await history.flush();
     assert.match(history.problem ?? '', /^History is not being saved: cannot write to .* \(ENOSPC\)/);
     history.append(record('d'));
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    const tried = failedWrites;
+    await waitFor(() => failedWrites >= tried + 3 || undefined); // three retries, each failing
     assert.equal(warnings().length, 1, 'one warning for the outage, whatever the retries');
 
     full = false;
-    await waitFor(() => history.problem === undefined || undefined, 2000);
+    await waitFor(() => history.problem === undefined || undefined);
     assert.deepEqual(problems.length, 2);
     assert.match(problems[0] ?? '', /ENOSPC/);
     assert.equal(problems[1], undefined);
@@ -329,7 +332,7 @@ describe('RequestHistory', () => {
     assert.match(history.problem ?? '', /\(EACCES\)/);
     history.append(record('a'));
     denied = false;
-    await waitFor(() => history.problem === undefined || undefined, 2000);
+    await waitFor(() => history.problem === undefined || undefined);
     await history.close();
     assert.deepEqual(
       (await open()).loaded.map((r) => r.id),

@@ -152,7 +152,7 @@ describe(`fuzz: ${CASES} generated hostile requests (seed ${SEED}; replay with F
   });
   after(() => proxy.close());
 
-  test('every answer is a 200 or a 4xx in its API shape; no crash, no pollution, no leak; memory back near baseline', { timeout: 120_000 }, async (t) => {
+  test('every answer is a 200 or a 4xx in its API shape; no crash, no pollution, no leak; memory back near baseline', { timeout: 600_000 }, async (t) => {
     const cases = generate(SEED, CASES, proxy.port, MAX_BODY);
     const warmUp = Math.floor(cases.length / 10);
     const started = Date.now();
@@ -177,7 +177,7 @@ describe(`fuzz: ${CASES} generated hostile requests (seed ${SEED}; replay with F
     assert.equal(([] as unknown as { polluted?: unknown }).polluted, undefined);
 
     // Every request finished: no CLI child, nothing in flight, nothing stuck "in progress" in the log.
-    await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined, 10_000);
+    await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
     await waitFor(() => proxy.proxy.inflight.size === 0 || undefined);
     await waitFor(() => proxy.proxy.requestLog.list().every((r) => r.state !== 'in_progress') || undefined);
     await servesAfterwards(proxy);

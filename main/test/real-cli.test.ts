@@ -31,7 +31,7 @@ function userText(call: MockApiRequest): string {
   return typeof user.content === 'string' ? user.content : user.content.map((b: { text?: string }) => b.text ?? '').join('');
 }
 
-describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
+describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
   let mock: MockApi;
   let home: string;
   let proxy: TestProxy;
@@ -39,7 +39,9 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
   let anthropic: Anthropic;
 
   before(async () => {
-    mock = await startMockAnthropicApi({ tokenDelayMs: 150 });
+    // `claude-mock-slow` sends its first word at once and the next one after ten minutes: a stream that
+    // is still running whenever the test acts on it.
+    mock = await startMockAnthropicApi({ tokenDelayMs: 600_000 });
     home = await mkdtemp(path.join(tmpdir(), 'ccp-real-home-'));
     // The warm pool is on, as it is by default: requests are served by processes started ahead of them.
     proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home), settings: { pool: { enabled: true } } });
@@ -244,7 +246,7 @@ describe('the real Claude CLI through the proxy', { timeout: 180_000 }, () => {
   });
 });
 
-describe('the real Claude CLI with no credentials', { timeout: 60_000 }, () => {
+describe('the real Claude CLI with no credentials', { timeout: 300_000 }, () => {
   test('answers 401 telling the user to log in, and /health reports it', async () => {
     const mock = await startMockAnthropicApi();
     const home = await mkdtemp(path.join(tmpdir(), 'ccp-nologin-'));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, utimes, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -81,8 +81,10 @@ test('/health follows a CLI updated in place', async () => {
   const proxy = await startTestProxy({ cliPath: cli });
   try {
     assert.equal((await (await fetch(`${proxy.url}/health`)).json()).cli.version, '2.1.330 (Claude Code)');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // a new mtime
     await write('2.1.331');
+    // Same size, same inode: only the modification time tells the update apart, so make it differ for sure.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(cli, later, later);
     assert.equal((await (await fetch(`${proxy.url}/health`)).json()).cli.version, '2.1.331 (Claude Code)');
   } finally {
     await proxy.close();
@@ -93,7 +95,8 @@ test('/health follows a CLI updated in place', async () => {
 describe('client disconnects at every stage', () => {
   let proxy: TestProxy;
   before(async () => {
-    proxy = await startTestProxy({ settings: { cli: { maxConcurrent: 1, maxQueue: 4 } }, env: { FAKE_CLAUDE_START_DELAY_MS: '1500' } });
+    // A start that takes ten minutes: the first test's CLI is still silent whenever the client leaves.
+    proxy = await startTestProxy({ settings: { cli: { maxConcurrent: 1, maxQueue: 4 } }, env: { FAKE_CLAUDE_START_DELAY_MS: '600000' } });
   });
   after(() => proxy.close());
 
@@ -112,7 +115,7 @@ describe('client disconnects at every stage', () => {
 
   test('while queued behind another request, and while streaming', async () => {
     const streaming = new AbortController();
-    const res = await postJson(`${proxy.url}/v1/messages`, ask('claude-fake-slow', { stream: true }), {}, streaming.signal);
+    const res = await postJson(`${proxy.url}/v1/messages`, ask('claude-fake-gated', { stream: true }), {}, streaming.signal);
     await res.body!.getReader().read();
     const queued = new AbortController();
     const waiting = postJson(`${proxy.url}/v1/messages`, ask(), {}, queued.signal).catch((e: Error) => e);
@@ -169,7 +172,7 @@ describe('the listener', () => {
   test('stopped and restarted with requests in flight: children ended, the next request works', async () => {
     const proxy = await startTestProxy();
     try {
-      const inFlight = [1, 2].map(() => postJson(`${proxy.url}/v1/messages`, ask('claude-fake-slow', { stream: true })).then((r) => r.text()).catch((e: Error) => e));
+      const inFlight = [1, 2].map(() => postJson(`${proxy.url}/v1/messages`, ask('claude-fake-gated', { stream: true })).then((r) => r.text()).catch((e: Error) => e));
       await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 2 ? true : undefined));
       await proxy.proxy.stop();
       assert.deepEqual(await liveCliPids(proxy.pidDir), []);

@@ -92,15 +92,26 @@ function footprint(proxy: TestProxy) {
   };
 }
 
-/** A footprint that holds still for two readings 50 ms apart (a socket mid-close shows up as a CloseReq). */
-async function steadyFootprint(proxy: TestProxy) {
+/** Resources that only exist while something is in flight or closing (a socket mid-close shows up as a CloseReq). */
+const PASSING = new Set(['CloseReq', 'ShutdownWrap', 'WriteWrap', 'TCPSocketWrap', 'TCPWRAP', 'ProcessWrap', 'FSReqCallback', 'FSReqPromise', 'Immediate', 'GetAddrInfoReqWrap']);
+
+/** The footprint at rest: waited for (with a deadline) until nothing in it is on its way out. */
+async function restingFootprint(proxy: TestProxy) {
   let last = footprint(proxy);
-  for (let i = 0; i < 40; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const now = footprint(proxy);
-    if (isDeepStrictEqual(now, last)) return now;
-    last = now;
-  }
+  await waitFor(
+    () => {
+      last = footprint(proxy);
+      return Object.keys(last.resources).every((kind) => !PASSING.has(kind)) || undefined;
+    },
+    { message: 'no socket, child or request still closing' },
+  ).catch(() => undefined); // compared below, where a difference shows what is left
+  return last;
+}
+
+/** Waits (with a deadline) until the footprint is back to `baseline`, and returns the last one seen. */
+async function footprintBackTo(proxy: TestProxy, baseline: ReturnType<typeof footprint>) {
+  let last = footprint(proxy);
+  await waitFor(() => isDeepStrictEqual((last = footprint(proxy)), baseline) || undefined).catch(() => undefined);
   return last;
 }
 
@@ -112,7 +123,7 @@ async function connections(proxy: TestProxy): Promise<number> {
 /** No request in flight, no child, no client socket: the state a footprint is compared in. */
 async function quiet(proxy: TestProxy, agent: http.Agent) {
   agent.destroy();
-  await waitFor(async () => ((await connections(proxy)) === 0 && (await taggedProcesses(TAG)).length === 0) || undefined, 10_000);
+  await waitFor(async () => ((await connections(proxy)) === 0 && (await taggedProcesses(TAG)).length === 0) || undefined);
   await waitFor(() => (proxy.proxy.inflight.size === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
 }
 
@@ -129,13 +140,13 @@ describe(`soak: ${TOTAL} requests through the canned CLI, ${CONCURRENCY} at a ti
   });
   after(() => proxy.close());
 
-  test('memory stays flat; handles, timers and listeners return to baseline', { timeout: 120_000 }, async (t) => {
+  test('memory stays flat; handles, timers and listeners return to baseline', { timeout: 600_000 }, async (t) => {
     // Warm up (lazy modules, the CLI workdir, history file, JIT), then take the baseline at rest.
     const warmAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     await run(proxy.port, warmAgent, 0, 100);
     await quiet(proxy, warmAgent);
     const start = await settledMemory();
-    const before = await steadyFootprint(proxy);
+    const before = await restingFootprint(proxy);
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const began = Date.now();
@@ -146,7 +157,7 @@ describe(`soak: ${TOTAL} requests through the canned CLI, ${CONCURRENCY} at a ti
     const elapsed = Date.now() - began;
     await quiet(proxy, agent);
     const end = await settledMemory();
-    const afterwards = await steadyFootprint(proxy);
+    const afterwards = await footprintBackTo(proxy, before);
 
     t.diagnostic(`${TOTAL} requests in ${elapsed} ms (${Math.round((TOTAL * 1000) / elapsed)}/s), plus 100 warm-up`);
     t.diagnostic(`rss      start ${mb(start.rss)}, middle ${mb(middle.rss)}, end ${mb(end.rss)}`);

@@ -89,35 +89,53 @@ describe('warm CLI pool', () => {
   });
 
   test('processes idle past the expiry are ended and the key is not warmed again', async () => {
-    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2, idleTimeoutMs: 1_000 } } });
-    await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
-    await warmPids(proxy, 2);
-    await waitFor(async () => ((await liveCliPids(proxy!.pidDir)).length === 0 ? true : undefined), 5_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(proxy.proxy.cli.pool.size, 0);
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2, idleTimeoutMs: 2_000 } } });
+    // The pool refills as a request takes its process and the expiry counts from there, so the warm
+    // processes are looked for while the request runs, not after its answer (a slow start could outlast them).
+    const first = postJson(`${proxy.url}/v1/messages`, ask()).then((res) => res.text());
+    await waitFor(() => proxy!.proxy.cli.pool.size === 2 || undefined, { message: 'two warm processes spawned' });
+    await first;
+    await waitFor(async () => (proxy!.proxy.cli.pool.size === 0 && (await liveCliPids(proxy!.pidDir)).length === 0) || undefined, {
+      message: 'the warm processes ended at their expiry',
+    });
+    // A request for another model refills the pool: the expired key gets nothing, the new one all of it.
+    const second = postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'opus' }).then((res) => res.text());
+    await waitFor(() => proxy!.proxy.cli.pool.size === 2 || undefined, { message: 'the pool refilled for opus' });
+    assert.deepEqual(proxy.proxy.cli.pool.stats().keys, [{ model: 'opus', warm: 2 }]);
+    await second;
   });
 
   test('the pool never holds more than maxWarm, nor more than the memory budget allows', async () => {
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } } });
     for (const model of ['sonnet', 'opus', 'haiku', 'claude-sonnet-4-5']) {
       await (await postJson(`${proxy.url}/v1/messages`, { ...ask(), model })).text();
+      assert.ok(proxy.proxy.cli.pool.size <= 2, `after ${model}: ${proxy.proxy.cli.pool.size} warm`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.ok(proxy.proxy.cli.pool.size <= 2);
-    assert.ok((await liveCliPids(proxy.pidDir)).length <= 2);
+    // Processes trimmed from the pool take a moment to exit; wait for that, then for exactly the two kept.
+    await waitFor(async () => (proxy!.proxy.cli.pool.size === 2 && (await liveCliPids(proxy!.pidDir)).length === 2) || undefined, {
+      message: 'two warm processes alive, the trimmed ones gone',
+    });
     await proxy.close();
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 4, memoryBudgetMb: 0 } } });
     await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The refill runs on a zero-delay timer set when the request took its process, long before the answer came.
+    assert.equal(proxy.proxy.cli.pool.misses, 1);
     assert.equal(proxy.proxy.cli.pool.size, 0, 'a zero budget keeps nothing warm');
+    await waitFor(async () => ((await liveCliPids(proxy!.pidDir)).length === 0 && proxy!.proxy.cli.activeProcesses === 0) || undefined, {
+      message: 'no CLI process left',
+    });
   });
 
   test('cancel ends a pooled process as it does a fresh one; shutdown ends the warm ones', async () => {
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 1 } } });
-    await (await postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'claude-fake-slow' })).text();
+    // Gated turns never finish on their own: only the cancel can end them. The first one teaches the pool the key.
+    const warmUp = new AbortController();
+    const first = await postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'claude-fake-gated', stream: true }, {}, warmUp.signal);
+    await first.body!.getReader().read();
+    warmUp.abort();
     const [warm] = await warmPids(proxy, 1);
     const controller = new AbortController();
-    const res = await postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'claude-fake-slow', stream: true }, {}, controller.signal);
+    const res = await postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'claude-fake-gated', stream: true }, {}, controller.signal);
     const reader = res.body!.getReader();
     await reader.read();
     assert.equal(lastRecordPid(proxy), warm);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ export interface TestProxy {
   dataDir: string;
   /** Where the fake CLI records a file per live process. */
   pidDir: string;
+  /** Lets the fake CLI's gated turns (`claude-fake-gated`, `claude-fake-stop`) go on: one process's, or all from now on. */
+  release(pid?: number): Promise<void>;
   /** The window contract, when started with `bridge: true` (served at /dashboard/api). */
   bridge: BridgeService | undefined;
   /** Where it listens now (it moves when the window changes the port). */
@@ -45,7 +47,9 @@ export interface TestProxyOptions {
 export async function startTestProxy(options: TestProxyOptions = {}): Promise<TestProxy> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'ccp-test-')));
   const pidDir = path.join(dataDir, 'pids');
-  await import('node:fs/promises').then((fs) => fs.mkdir(pidDir, { recursive: true }));
+  const gateDir = path.join(dataDir, 'gates');
+  await mkdir(pidDir, { recursive: true });
+  await mkdir(gateDir, { recursive: true });
   // A reused data directory keeps what the window saved there (a restart), under the test's own overrides.
   const base = options.dataDir ? (await loadSettings(dataDir)).settings : defaultSettings();
   const overrides = options.settings ?? {};
@@ -65,7 +69,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     dataDir,
     logger: options.logger ?? silentLogger,
     version: '0.0.0-test',
-    env: { ...process.env, FAKE_CLAUDE_PID_DIR: pidDir, ...options.env },
+    env: { ...process.env, FAKE_CLAUDE_PID_DIR: pidDir, FAKE_CLAUDE_GATE_DIR: gateDir, ...options.env },
     ...(options.now ? { now: options.now } : {}),
   });
   // Saves as the headless server does: only what the window changed (never the test's port 0 or fake CLI path).
@@ -79,6 +83,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     proxy,
     dataDir,
     pidDir,
+    release: (pid) => writeFile(path.join(gateDir, pid === undefined ? 'all' : String(pid)), ''),
     bridge,
     currentUrl: () => proxy.server.listening?.url ?? `http://127.0.0.1:${port}`,
     async close() {
@@ -115,23 +120,44 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once `pid` is gone (signal 0 fails). */
-export function waitForExit(pid: number, timeoutMs = 5000): Promise<true> {
-  return waitFor(() => {
-    try {
-      process.kill(pid, 0);
-      return undefined;
-    } catch {
-      return true;
-    }
-  }, timeoutMs);
+export function waitForExit(pid: number, timeoutMs = DEFAULT_DEADLINE_MS): Promise<true> {
+  return waitFor(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    { timeoutMs, message: `process ${pid} did not exit` },
+  );
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, intervalMs = 25): Promise<T> {
+/**
+ * How long a wait may take before it fails. Generous on purpose: it is only reached when something
+ * is wrong, and on a loaded machine a child's start or exit can take seconds.
+ */
+export const DEFAULT_DEADLINE_MS = 20_000;
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** What was awaited, for the error at the deadline. */
+  message?: string;
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined or false, and returns that. At the
+ * deadline it throws, naming what was awaited: tests wait for the state they need, never a fixed time.
+ */
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions | number = {}, interval?: number): Promise<T> {
+  const { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = interval ?? 25, message = 'condition' } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms, in vain: ${message}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
@@ -217,8 +243,9 @@ export function rawRequest(port: number, head: readonly string[], body: Buffer |
     socket.on('connect', () => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       const payload = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), options.cutAt === undefined ? bytes : bytes.subarray(0, options.cutAt)]);
+      // Cut once the partial body is handed to the kernel: the server reads it, then the end of the connection.
       socket.write(payload, () => {
-        if (options.cutAt !== undefined) setTimeout(() => socket.destroy(), 5);
+        if (options.cutAt !== undefined) socket.destroy();
       });
     });
   });
@@ -281,7 +308,7 @@ export async function taggedProcessGroups(tag: string): Promise<number[]> {
 
 async function scanTagged(tag: string): Promise<{ pid: number; pgid: number }[]> {
   const marker = `${PROCESS_TAG_VAR}=${tag}\0`;
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
+  const pids = (await readProcDir()).filter((name) => /^\d+$/.test(name));
   const found = await Promise.all(
     pids.map(async (pid) => {
       try {
@@ -299,14 +326,27 @@ async function scanTagged(tag: string): Promise<{ pid: number; pgid: number }[]>
   return found.filter((process) => process !== undefined);
 }
 
+/**
+ * The entries of /proc, or a loud failure where there is none: a check that counts processes must
+ * never pass because it could not look.
+ */
+async function readProcDir(): Promise<string[]> {
+  try {
+    return await readdir('/proc');
+  } catch (error) {
+    throw new Error(`this check counts processes through /proc, which is not readable here (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs Linux`);
+  }
+}
+
 let collectGarbage: (() => void) | undefined | null = null;
 
 /**
- * process.memoryUsage() after a settle delay, with a full GC first when one can be had: the test
- * runner does not start Node with --expose-gc, but setting the flag at run time exposes `gc` to
- * contexts created afterwards. Without it the numbers are noisier, and callers compare generously.
+ * process.memoryUsage() after full collections, when one can be had: the test runner does not start
+ * Node with --expose-gc, but setting the flag at run time exposes `gc` to contexts created afterwards.
+ * Between collections the event loop turns once, so finalizers and closing handles can run. Without
+ * `gc` the numbers are noisier, and callers compare generously.
  */
-export async function settledMemory(delayMs = 300): Promise<NodeJS.MemoryUsage> {
+export async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   if (collectGarbage === null) {
     try {
       v8.setFlagsFromString('--expose-gc');
@@ -317,7 +357,7 @@ export async function settledMemory(delayMs = 300): Promise<NodeJS.MemoryUsage> 
   }
   for (let i = 0; i < 3; i++) {
     collectGarbage?.();
-    await new Promise((resolve) => setTimeout(resolve, delayMs / 3));
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return process.memoryUsage();
 }
