@@ -140,7 +140,7 @@ export class CliManager {
       if (exit.spawnError) {
         this.versionCache = undefined;
         this.locator.forget();
-        throw new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.message}). ${INSTALL_HINT}`, {
+        throw new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code ?? exit.spawnError.message}). ${INSTALL_HINT}`, {
           code: 'cli_not_startable',
         });
       }

@@ -22,7 +22,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
  */
 
 // `pids` is a space-framed list (" 12 34 ") so that removal is two parameter expansions, no subprocess.
+// "ready" (to stdout, which the proxy discards) tells a test the traps are set.
 export const POSIX_WATCHDOG = `trap '' INT HUP TERM QUIT
+echo ready
 pids=' '
 while IFS= read -r line; do
   p=\${line#?}
@@ -87,6 +89,12 @@ export class CliWatchdog implements ChildGuard {
 
   untrack(pid: number): void {
     if (this.tracked.delete(pid)) this.send(`-${pid}`);
+  }
+
+  /** Ends the watchdog, which first kills every child still tracked (as if the proxy had died). */
+  close(): void {
+    this.child?.stdin?.end();
+    this.child = undefined;
   }
 
   /** The watchdog's own pid (for tests); starts it if needed. */
