@@ -30,13 +30,14 @@ function* files(dir, test) {
 
 /** The compiled core is stale if any .ts under main/ or shared/ is newer than its .js, or tsconfig/package-lock changed. */
 function coreStale() {
+  if (mtime(path.join(dist, 'main', 'serve.js')) === undefined) return 'not built yet';
   const configs = ['tsconfig.json', 'package-lock.json'].map((file) => mtime(path.join(root, file)) ?? 0);
   const newestConfig = Math.max(...configs);
   for (const dir of ['main', 'shared']) {
     for (const source of files(path.join(root, dir), (name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))) {
       const output = path.join(dist, path.relative(root, source)).replace(/\.ts$/, '.js');
       const built = mtime(output);
-      if (built === undefined || built < (mtime(source) ?? 0) || built < newestConfig) return path.relative(root, source);
+      if (built === undefined || built < (mtime(source) ?? 0) || built < newestConfig) return `${path.relative(root, source)} changed`;
     }
   }
   return undefined;
@@ -68,6 +69,6 @@ function run(label, args) {
 
 const force = process.argv.includes('--force');
 const core = force ? 'forced' : coreStale();
-if (core) run(`Compiling the server (${core} changed)`, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+if (core) run(`Compiling the server (${core})`, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 const renderer = force ? 'forced' : rendererStale();
 if (renderer) run(`Bundling the window (${renderer})`, [path.join(root, 'renderer', 'build.mjs')]);
