@@ -170,7 +170,8 @@ export class CliManager {
       return { ...base, path: location.path, version: undefined, problem: location.problem ?? `Claude CLI not found. ${INSTALL_HINT}` };
     }
     // Asked again when the binary at that path changed (an update in place), not on every /health.
-    const signature = fileSignature(location.path);
+    // The file that really runs: behind a Windows npm shim, the binary or script it names.
+    const signature = fileSignature(location.command.args[0] ?? location.command.command);
     if (this.versionCache?.path !== location.path || this.versionCache.signature !== signature) {
       const cliPath = location.path;
       const version = await readCliVersion(location.command).then(

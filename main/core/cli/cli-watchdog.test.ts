@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { waitFor } from '../../test/helpers/test-proxy.js';
-import { CliWatchdog, POSIX_WATCHDOG, WINDOWS_WATCHDOG, watchdogCommand } from './cli-watchdog.js';
+import { CliWatchdog, POSIX_WATCHDOG, POWERSHELL_WATCHDOG, WINDOWS_WATCHDOG, watchdogCommand } from './cli-watchdog.js';
 
 /** A stand-in CLI: its own process group, as the proxy starts them. */
 function sleeper(): ChildProcess & { pid: number } {
@@ -49,8 +49,7 @@ describe('the CLI watchdog', () => {
       const log = path.join(dir, 'taskkill.log');
       await writeFile(path.join(dir, 'taskkill'), `#!/bin/sh\necho "$@" >> '${log}'\n`);
       await chmod(path.join(dir, 'taskkill'), 0o755);
-      const start = watchdogCommand('win32', process.execPath, { ...process.env, PATH: `${dir}${path.delimiter}${process.env.PATH}` });
-      assert.equal(start.env.ELECTRON_RUN_AS_NODE, '1', 'under Electron the same binary runs it as plain Node');
+      const start = watchdogCommand('win32', process.execPath, { ...process.env, PATH: `${dir}${path.delimiter}${process.env.PATH}` }, 'node');
       assert.deepEqual(start.args, ['-e', WINDOWS_WATCHDOG]);
       const watchdog = spawn(start.command, start.args, { env: start.env, stdio: ['pipe', 'ignore', 'inherit'] });
       watchdog.stdin!.write('+11\n+22\n');
@@ -60,6 +59,15 @@ describe('the CLI watchdog', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('Windows under Electron (which cannot act as Node when packaged): the same loop in Windows PowerShell', () => {
+    const start = watchdogCommand('win32', 'C:\\App\\Claude Code Proxy.exe', { SystemRoot: 'C:\\WINDOWS' }, 'electron');
+    assert.equal(start.command, 'C:\\WINDOWS\\System32\\WindowsPowerShell\\v1.0\\powershell.exe');
+    const encoded = start.args.at(-1)!;
+    assert.equal(start.args.at(-2), '-EncodedCommand');
+    assert.equal(Buffer.from(encoded, 'base64').toString('utf16le'), POWERSHELL_WATCHDOG);
+    assert.match(POWERSHELL_WATCHDOG, /taskkill\.exe \/T \/F \/PID \$p/);
   });
 
   it('a watchdog killed from outside is replaced by one that knows every child still running', async () => {

@@ -15,10 +15,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * leads its own), the child's tree with `taskkill /T /F` on Windows.
  *
  * POSIX: `/bin/sh` with builtins only (about a megabyte, starts in a few ms).
- * Windows has no sh: a Node script (the proxy's own runtime; under Electron,
- * ELECTRON_RUN_AS_NODE makes it plain Node). It ignores the terminal's
- * signals and lives in its own process group, so a Ctrl-C that reaches the
- * proxy does not take the watchdog first.
+ * It ignores the terminal's signals and lives in its own process group, so a
+ * Ctrl-C that reaches the proxy does not take the watchdog first.
+ * Windows has no sh: a Node script run by the proxy's own Node; under Electron
+ * (whose packaged binary has the RunAsNode fuse off, so it cannot act as Node)
+ * the same loop in Windows PowerShell, which every Windows has.
  */
 
 // `pids` is a space-framed list (" 12 34 ") so that removal is two parameter expansions, no subprocess.
@@ -55,6 +56,15 @@ process.stdin.on('end', killAll);
 process.stdin.on('error', killAll);
 `;
 
+export const POWERSHELL_WATCHDOG = `$ErrorActionPreference = 'SilentlyContinue'
+$pids = New-Object 'System.Collections.Generic.HashSet[string]'
+while ($null -ne ($line = [Console]::In.ReadLine())) {
+  if ($line.StartsWith('+')) { [void]$pids.Add($line.Substring(1)) }
+  elseif ($line.StartsWith('-')) { [void]$pids.Remove($line.Substring(1)) }
+}
+foreach ($p in $pids) { & taskkill.exe /T /F /PID $p 2>&1 | Out-Null }
+`;
+
 export interface WatchdogCommand {
   command: string;
   args: string[];
@@ -62,10 +72,26 @@ export interface WatchdogCommand {
   detached: boolean;
 }
 
-/** How to start the watchdog on `platform`; `execPath` is this runtime (Node, or Electron acting as Node). */
-export function watchdogCommand(platform: NodeJS.Platform, execPath: string, env: NodeJS.ProcessEnv): WatchdogCommand {
+/** How to start the watchdog on `platform`; `execPath` is this runtime's binary (Node, or Electron). */
+export function watchdogCommand(
+  platform: NodeJS.Platform,
+  execPath: string,
+  env: NodeJS.ProcessEnv,
+  runtime: 'node' | 'electron' = process.versions.electron ? 'electron' : 'node',
+): WatchdogCommand {
+  if (platform === 'win32' && runtime === 'electron') {
+    const root = env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows';
+    // -EncodedCommand (UTF-16LE, base64) carries the script with no quoting rules to get wrong.
+    const encoded = Buffer.from(POWERSHELL_WATCHDOG, 'utf16le').toString('base64');
+    return {
+      command: `${root}\\System32\\WindowsPowerShell\\v1.0\\powershell.exe`,
+      args: ['-NoLogo', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encoded],
+      env,
+      detached: false,
+    };
+  }
   if (platform === 'win32') {
-    return { command: execPath, args: ['-e', WINDOWS_WATCHDOG], env: { ...env, ELECTRON_RUN_AS_NODE: '1', NODE_OPTIONS: '' }, detached: false };
+    return { command: execPath, args: ['-e', WINDOWS_WATCHDOG], env: { ...env, NODE_OPTIONS: '' }, detached: false };
   }
   return { command: '/bin/sh', args: ['-c', POSIX_WATCHDOG], env: {}, detached: true };
 }
