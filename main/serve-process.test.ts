@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,13 @@ function isRunning(pid: number): boolean {
   }
   if (process.platform !== 'linux') return true;
   // This check needs /proc on Linux; without it, fail loudly rather than pass.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  if (!existsSync('/proc/self/stat')) throw new Error('/proc is not mounted: cannot tell a live process from a zombie');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false; // gone between the two looks
+  }
   return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
