@@ -1,6 +1,9 @@
+#!/usr/bin/env node
 /**
- * Headless entry: `npm run serve -- --port N --host H --data-dir DIR --claude-path PATH`.
- * Runs the same core the desktop app hosts, with logs on stderr.
+ * Headless entry: `npm run serve -- --port N --host H --data-dir DIR --claude-path PATH`,
+ * or the compiled `dist/main/serve.js` (the `claude-code-proxy` bin) under a process manager.
+ * Runs the same core the desktop app hosts, with logs on stderr. SIGTERM, SIGINT and SIGHUP
+ * stop it cleanly: no new requests, every CLI child ended, history written, exit code 0.
  */
 import { parseArgs } from 'node:util';
 import { BridgeService } from './core/bridge/bridge-service.js';
@@ -10,14 +13,16 @@ import { ServerError } from './core/server-controller.js';
 import { defaultDataDir, loadSettings, updateSettingsFile, type Settings } from './core/settings.js';
 import { proxyVersion } from './core/version.js';
 import { isLoopbackHost } from './core/http/security.js';
+import { watchParent } from './parent-watch.js';
 
-const USAGE = `Usage: npm run serve -- [options]
+const USAGE = `Usage: claude-code-proxy [options]   (or: npm run serve -- [options])
 
   --port N            port to listen on (default 8000, or settings.json)
   --host H            address to bind (default 127.0.0.1)
   --data-dir DIR      settings and working files (default: the platform's app-data folder)
   --claude-path PATH  the claude CLI binary (default: CLAUDE_CLI_PATH, then PATH and the usual install places)
   --log-level L       debug | info | warn | error (default info)
+  --exit-with-parent  stop when the process that started this one ends (npm run serve uses it)
   -h, --help          this help`;
 
 async function main(): Promise<void> {
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'claude-path': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'exit-with-parent': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -73,15 +79,22 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string) => {
+    // A Ctrl-C reaches npm and this process both, and npm passes it on: the second is the same request.
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: stopping (ending CLI processes)`);
+    logger.info(`${reason}: stopping (ending CLI processes)`);
     bridge.close();
-    void proxy.shutdown().then(() => process.exit(0));
+    proxy.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  if (values['exit-with-parent']) watchParent(() => shutdown('The process that started the server ended'));
 }
 
 function parsePort(value: string): number {

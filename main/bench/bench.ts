@@ -10,6 +10,9 @@
  * - The proxy's added overhead per request (fresh proxy minus direct, medians).
  * - Requests per second at concurrency 1, 4 and 16 with the fake CLI.
  * - The proxy's own RSS idle and under load (CLI children not included).
+ * - The headless server started as its own process: time to its first 200
+ *   on /health and its idle RSS, compiled (as `npm run serve` runs it) and
+ *   under the tsx loader (as it used to run). Needs the build (`npm run bench` builds first).
  *
  * BENCH_ITERATIONS (default 8) sets the samples per cell; results are also
  * written to .bench/results.json.
@@ -25,6 +28,7 @@ import { startMockAnthropicApi } from '../test/fixtures/mock-anthropic-api.js';
 import { realCliEnv, realCliPath } from '../test/fixtures/real-cli.js';
 import { FAKE_CLI } from '../test/helpers/test-proxy.js';
 import { directSpawn, throughProxy, type Timing } from './measure.js';
+import { measureStartup, type StartMode, type StartupSample } from './startup.js';
 import { fmt, ratio, summarize, type Summary } from './stats.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 8);
@@ -129,6 +133,17 @@ async function throughput(cli: CliUnderTest, dataDir: string) {
   return { results, rssIdleMb: rssIdle / 2 ** 20, rssPeakMb: rssPeak / 2 ** 20 };
 }
 
+async function startup(cliPath: string) {
+  const samples: Record<StartMode, StartupSample[]> = { compiled: [], tsx: [] };
+  // Interleaved, like the latency cells, so a slow moment of the machine hits both alike.
+  for (let i = 0; i < Math.max(3, Math.ceil(ITERATIONS / 2)); i++) {
+    for (const mode of i % 2 === 0 ? (['compiled', 'tsx'] as const) : (['tsx', 'compiled'] as const)) samples[mode].push(await measureStartup(mode, cliPath));
+  }
+  return Object.fromEntries(
+    Object.entries(samples).map(([mode, list]) => [mode, { ready: summarize(list.map((s) => s.readyMs)), idleRssMb: summarize(list.map((s) => s.idleRssMb)) }]),
+  ) as Record<StartMode, { ready: Summary; idleRssMb: Summary }>;
+}
+
 function row(label: string, s: Summary): string {
   return `${label.padEnd(8)} median ${fmt(s.median).padStart(8)}  p10 ${fmt(s.p10).padStart(8)}  p90 ${fmt(s.p90).padStart(8)}`;
 }
@@ -175,6 +190,12 @@ async function main(): Promise<void> {
     for (const r of tp.results) console.log(`  concurrency ${String(r.concurrency).padStart(2)}: ${r.rps.toFixed(1)} req/s (${r.requests} requests in ${r.seconds.toFixed(2)} s)`);
     console.log(`  proxy RSS: idle ${tp.rssIdleMb.toFixed(0)} MB, peak under load ${tp.rssPeakMb.toFixed(0)} MB (CLI children not included)`);
     report.throughput = tp;
+    console.log('\n== the headless server as its own process: spawn to first 200 on /health, then idle RSS');
+    const start = await startup(FAKE_CLI);
+    for (const [mode, s] of Object.entries(start)) {
+      console.log(`  ${row(mode, s.ready)}   idle RSS ${s.idleRssMb.median.toFixed(0)} MB (p10 ${s.idleRssMb.p10.toFixed(0)}, p90 ${s.idleRssMb.p90.toFixed(0)})`);
+    }
+    report.startup = start;
     await mkdir('.bench', { recursive: true });
     await writeFile(path.join('.bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log('\nwritten to .bench/results.json');

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../api/chat-request.js';
-import { cliEnv } from './cli-locate.js';
+import { cliEnv, type CliCommand } from './cli-locate.js';
 import type { CliLaunch } from './cli-process.js';
 
 /**
@@ -36,9 +36,11 @@ export function cliArgs(request: LaunchRequest): string[] {
   return [...BASE_ARGS, `--model=${request.cliModel}`, ...(request.thinking ? [] : ['--thinking=disabled'])];
 }
 
-export function buildLaunch(command: string, cwd: string, request: LaunchRequest, baseEnv?: NodeJS.ProcessEnv): CliLaunch {
+/** `cli` is the binary, or what to run for it (Node and a script, behind a Windows npm shim). */
+export function buildLaunch(cli: string | CliCommand, cwd: string, request: LaunchRequest, baseEnv?: NodeJS.ProcessEnv): CliLaunch {
+  const { command, args } = typeof cli === 'string' ? { command: cli, args: [] } : cli;
   const extra: Record<string, string> = {};
   if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   if (request.thinking && request.thinkingBudget !== undefined) extra.MAX_THINKING_TOKENS = String(request.thinkingBudget);
-  return { command, args: cliArgs(request), env: cliEnv(extra, baseEnv), cwd };
+  return { command, args: [...args, ...cliArgs(request)], env: cliEnv(extra, baseEnv), cwd };
 }

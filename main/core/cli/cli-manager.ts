@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import type { TurnEvent } from '../translate/turn-events.js';
 import { buildLaunch } from './cli-launch.js';
-import { locateCli, readCliVersion } from './cli-locate.js';
+import { CliLocator, readCliVersion, systemHost, type CliCommand } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
 import { runTurn } from './turn-runner.js';
@@ -62,9 +62,11 @@ export class CliManager {
   private closed = false;
   private versionCache: { path: string; signature: string | undefined; version: string | undefined; problem: string | undefined } | undefined;
   private lastAuthFailure: CliHealth['lastAuthFailure'];
+  private readonly locator: CliLocator;
 
   constructor(private options: CliManagerOptions) {
     this.slots = new SlotQueue(slotOptions(options.cli));
+    this.locator = new CliLocator(systemHost(options.env));
     this.pool = new WarmPool(options.pool, {
       spawn: (launch) => this.spawn(launch),
       logger: options.logger,
@@ -94,15 +96,15 @@ export class CliManager {
     if (this.closed) throw new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' });
     const release = await this.slots.acquire(signal);
     try {
-      const location = locateCli(this.options.cliPath, this.options.env);
-      if (!location.path) {
-        throw new ProxyError('service_unavailable', `Claude CLI not found. ${INSTALL_HINT}`, {
+      const location = await this.locator.locate(this.options.cliPath);
+      if (!location.path || !location.command) {
+        throw new ProxyError('service_unavailable', location.problem ?? `Claude CLI not found. ${INSTALL_HINT}`, {
           code: 'cli_not_found',
           details: { searched: location.searched.slice(0, 12) },
         });
       }
       await mkdir(this.options.workDir, { recursive: true });
-      await this.drive(location.path, request, signal, onEvent, onSpawn);
+      await this.drive(location.path, location.command, request, signal, onEvent, onSpawn);
     } finally {
       release();
     }
@@ -110,13 +112,14 @@ export class CliManager {
 
   private async drive(
     cliPath: string,
+    command: CliCommand,
     request: ChatRequest,
     signal: AbortSignal,
     onEvent: RunOptions['onEvent'],
     onSpawn: RunOptions['onSpawn'],
   ): Promise<void> {
     if (signal.aborted) throw abortError();
-    const launch = buildLaunch(cliPath, this.options.workDir, request, this.options.env);
+    const launch = buildLaunch(command, this.options.workDir, request, this.options.env);
     const child = this.pool.take(launch) ?? this.spawn(launch);
     this.running.add(child);
     onSpawn?.(child.pid);
@@ -136,7 +139,8 @@ export class CliManager {
       });
       if (exit.spawnError) {
         this.versionCache = undefined;
-        throw new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code}). ${INSTALL_HINT}`, {
+        this.locator.forget();
+        throw new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code ?? exit.spawnError.message}). ${INSTALL_HINT}`, {
           code: 'cli_not_startable',
         });
       }
@@ -152,7 +156,7 @@ export class CliManager {
   }
 
   async health(): Promise<CliHealth> {
-    const location = locateCli(this.options.cliPath, this.options.env);
+    const location = await this.locator.locate(this.options.cliPath);
     const stats = this.slots.stats;
     const base = {
       lastAuthFailure: this.lastAuthFailure,
@@ -162,14 +166,15 @@ export class CliManager {
       maxQueue: stats.maxQueued,
       pool: this.pool.stats(),
     };
-    if (!location.path) {
-      return { ...base, path: undefined, version: undefined, problem: `Claude CLI not found. ${INSTALL_HINT}` };
+    if (!location.path || !location.command) {
+      return { ...base, path: location.path, version: undefined, problem: location.problem ?? `Claude CLI not found. ${INSTALL_HINT}` };
     }
     // Asked again when the binary at that path changed (an update in place), not on every /health.
-    const signature = fileSignature(location.path);
+    // The file that really runs: behind a Windows npm shim, the binary or script it names.
+    const signature = fileSignature(location.command.args[0] ?? location.command.command);
     if (this.versionCache?.path !== location.path || this.versionCache.signature !== signature) {
       const cliPath = location.path;
-      const version = await readCliVersion(cliPath).then(
+      const version = await readCliVersion(location.command).then(
         (value) => ({ version: value, problem: undefined }),
         (error: Error) => ({ version: undefined, problem: `Claude CLI at ${cliPath} did not answer --version: ${error.message}` }),
       );

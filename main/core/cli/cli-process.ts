@@ -1,11 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { LineFramer } from './line-framer.js';
+import { sharedWatchdog, type ChildGuard } from './cli-watchdog.js';
 
 /**
  * One spawned `claude` child. It runs in its own process group so that ending
  * it also ends anything it started. Stopping follows the Agent SDK's order:
  * SIGTERM to the group, then SIGKILL after a grace period. Closing stdout or
- * stdin alone does not stop the CLI, so it is always signalled.
+ * stdin alone does not stop the CLI, so it is always signalled. On Windows
+ * there are no groups or signals: `taskkill /T /F` ends the child's whole tree
+ * (an npm shim's native child included). While it runs, the proxy's watchdog
+ * holds its pid, to end it should the proxy die first.
  */
 
 export interface CliLaunch {
@@ -27,6 +31,32 @@ export interface CliExit {
 export interface CliProcessOptions {
   maxLineBytes: number;
   killGraceMs: number;
+  /** Told of the child's pid while it runs (default: this process's watchdog). */
+  guard?: ChildGuard;
+  /** Ends a child's tree (default: by group on POSIX, taskkill on Windows). */
+  killTree?: TreeKiller;
+}
+
+export type TreeKiller = (pid: number, signal: NodeJS.Signals) => void;
+
+/**
+ * POSIX: signal the process group the child leads. Windows: `taskkill /T /F`, at
+ * once whatever the signal: `child.kill` would end only the shim or launcher,
+ * leaving the real CLI behind it running.
+ */
+export function treeKiller(
+  platform: NodeJS.Platform = process.platform,
+  run: (file: string, args: string[]) => void = (file, args) => void execFile(file, args, { windowsHide: true }, () => {}),
+  kill: (pid: number, signal: NodeJS.Signals) => void = process.kill,
+): TreeKiller {
+  if (platform === 'win32') return (pid) => run('taskkill', ['/T', '/F', '/PID', String(pid)]);
+  return (pid, signal) => {
+    try {
+      kill(-pid, signal);
+    } catch {
+      // No such group left (ESRCH): the child is gone already.
+    }
+  };
 }
 
 export interface CliOutputHandlers {
@@ -42,14 +72,14 @@ const isWindows = process.platform === 'win32';
 export class CliProcess {
   readonly exited: Promise<CliExit>;
   readonly pid: number | undefined;
-  private readonly child: ChildProcess;
+  private readonly child: ChildProcess | undefined;
   private stderrTail = '';
   private hasExited = false;
   private killTimer: NodeJS.Timeout | undefined;
   private handlers: CliOutputHandlers | undefined;
   /** Lines that arrived before anyone attached (a warm process is not expected to print any). */
   private early: string[] = [];
-  readonly spawnedAt = Date.now();
+  private readonly killTree: TreeKiller;
 
   /**
    * Spawns at once. Output handlers can be given now or attached later (a
@@ -57,36 +87,52 @@ export class CliProcess {
    */
   constructor(launch: CliLaunch, private readonly options: CliProcessOptions, handlers?: CliOutputHandlers) {
     this.handlers = handlers;
+    this.killTree = options.killTree ?? treeKiller();
     const framer = new LineFramer(options.maxLineBytes, (bytes) => this.handlers?.onOversizeLine?.(bytes));
-    this.child = spawn(launch.command, launch.args, {
-      cwd: launch.cwd,
-      env: launch.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: !isWindows,
-      windowsHide: true,
-    });
-    this.pid = this.child.pid;
+    let child: ChildProcess;
+    try {
+      child = spawn(launch.command, launch.args, {
+        cwd: launch.cwd,
+        env: launch.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: !isWindows,
+        windowsHide: true,
+      });
+    } catch (error) {
+      // Some refusals are thrown, not emitted: EINVAL for a .cmd/.bat without a shell (Node ≥ 20.12.2),
+      // ERR_INVALID_ARG_VALUE for a NUL in an argument. They end the same way as an 'error' event.
+      const spawnError = error as NodeJS.ErrnoException;
+      spawnError.code ??= 'EINVAL';
+      this.hasExited = true;
+      this.pid = undefined;
+      this.exited = Promise.resolve({ code: null, signal: null, stderrTail: '', spawnError });
+      return;
+    }
+    this.child = child;
+    this.pid = child.pid;
+    const guard = options.guard ?? sharedWatchdog();
+    if (this.pid !== undefined) guard.track(this.pid);
     this.exited = new Promise((resolve) => {
       let spawnError: NodeJS.ErrnoException | undefined;
-      this.child.once('error', (error: NodeJS.ErrnoException) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
         spawnError = error;
         // 'close' does not follow a failed spawn.
-        if (this.child.pid === undefined) this.finish(resolve, { code: null, signal: null, stderrTail: '', spawnError });
+        if (child.pid === undefined) this.finish(resolve, { code: null, signal: null, stderrTail: '', spawnError }, guard);
       });
-      this.child.once('close', (code, signal) => {
+      child.once('close', (code, signal) => {
         for (const line of framer.end()) this.deliver(line);
-        this.finish(resolve, { code, signal, stderrTail: this.stderrTail, ...(spawnError ? { spawnError } : {}) });
+        this.finish(resolve, { code, signal, stderrTail: this.stderrTail, ...(spawnError ? { spawnError } : {}) }, guard);
       });
     });
-    this.child.stdout?.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       this.handlers?.onActivity?.();
       for (const line of framer.push(chunk)) this.deliver(line);
     });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
     // A child that dies before reading its input makes writes fail with EPIPE; its exit reports the failure.
-    this.child.stdin?.on('error', () => {});
+    child.stdin?.on('error', () => {});
   }
 
   attach(handlers: CliOutputHandlers): void {
@@ -106,7 +152,7 @@ export class CliProcess {
   }
 
   write(lines: readonly string[], end: boolean): void {
-    const stdin = this.child.stdin;
+    const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable) return;
     stdin.write(lines.map((line) => `${line}\n`).join(''));
     if (end) stdin.end();
@@ -124,25 +170,18 @@ export class CliProcess {
 
   private signal(signal: NodeJS.Signals): void {
     if (this.hasExited || this.pid === undefined) return;
-    try {
-      if (isWindows) this.child.kill(signal);
-      else process.kill(-this.pid, signal);
-    } catch {
-      // Already gone (ESRCH): the 'close' event is on its way.
-    }
+    this.killTree(this.pid, signal);
   }
 
-  private finish(resolve: (exit: CliExit) => void, exit: CliExit): void {
+  private finish(resolve: (exit: CliExit) => void, exit: CliExit, guard: ChildGuard): void {
     if (this.hasExited) return;
     this.hasExited = true;
     if (this.killTimer) clearTimeout(this.killTimer);
-    // The group may still hold grandchildren the CLI started; they go with it.
-    if (!isWindows && this.pid !== undefined) {
-      try {
-        process.kill(-this.pid, 'SIGKILL');
-      } catch {
-        // No such group left: nothing to clean up.
-      }
+    if (this.pid !== undefined) {
+      // The group may still hold grandchildren the CLI started; they go with it. (On Windows the
+      // tree went with taskkill, and a pid whose process is gone may already be another's.)
+      if (!isWindows) this.killTree(this.pid, 'SIGKILL');
+      guard.untrack(this.pid);
     }
     resolve(exit);
   }
