@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { cliPathProblem } from './cli-path-check.js';
 
 /**
  * Finds the `claude` binary: an explicit path (flag, CLAUDE_CLI_PATH, settings)
@@ -12,6 +13,8 @@ export interface CliLocation {
   path: string | undefined;
   /** Where it was looked for, to explain a miss. */
   searched: string[];
+  /** Why an explicit path was not used (cli-path-check.ts), when it was not. */
+  refused?: string;
 }
 
 const isWindows = process.platform === 'win32';
@@ -45,6 +48,12 @@ export function defaultCliCandidates(env: NodeJS.ProcessEnv = process.env, home 
 }
 
 export function locateCli(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): CliLocation {
+  if (explicit) {
+    // Checked at every use, not only when set: the file could be swapped after it was accepted.
+    const resolved = path.resolve(explicit);
+    const refused = cliPathProblem(resolved);
+    return refused ? { path: undefined, searched: [resolved], refused: `${resolved} ${refused}` } : { path: resolved, searched: [resolved] };
+  }
   const candidates = explicit ? [path.resolve(explicit)] : [...new Set(defaultCliCandidates(env))];
   const found = candidates.find(isExecutable);
   return { path: found, searched: candidates };

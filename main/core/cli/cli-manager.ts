@@ -96,7 +96,7 @@ export class CliManager {
     try {
       const location = locateCli(this.options.cliPath, this.options.env);
       if (!location.path) {
-        throw new ProxyError('service_unavailable', `Claude CLI not found. ${INSTALL_HINT}`, {
+        throw new ProxyError('service_unavailable', `Claude CLI not found${location.refused ? ` (refused: ${location.refused})` : ''}. ${INSTALL_HINT}`, {
           code: 'cli_not_found',
           details: { searched: location.searched.slice(0, 12) },
         });
@@ -163,7 +163,7 @@ export class CliManager {
       pool: this.pool.stats(),
     };
     if (!location.path) {
-      return { ...base, path: undefined, version: undefined, problem: `Claude CLI not found. ${INSTALL_HINT}` };
+      return { ...base, path: undefined, version: undefined, problem: `Claude CLI not found${location.refused ? ` (refused: ${location.refused})` : ''}. ${INSTALL_HINT}` };
     }
     // Asked again when the binary at that path changed (an update in place), not on every /health.
     const signature = fileSignature(location.path);

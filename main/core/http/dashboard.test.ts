@@ -137,7 +137,7 @@ describe('dashboard API', () => {
   });
 
   test('events stream every channel as SSE, and the listeners go with the client', async () => {
-    const emitter = (proxy.bridge as unknown as { emitter: { listenerCount(name: string): number } }).emitter;
+    const emitter = proxy.bridge!;
     const before = emitter.listenerCount('requests:added');
     const abort = new AbortController();
     const response = await fetch(`${proxy.url}/dashboard/api/events`, { signal: abort.signal });
