@@ -104,7 +104,10 @@ export function dashboard(
       if (ctx.method === 'POST') await json(ctx, () => parseJson(ctx, async () => undefined));
       return auth.session(ctx);
     }
-    if (ctx.path.startsWith(`${DASHBOARD_PATH}/api/`)) auth.require(ctx);
+    if (ctx.path.startsWith(`${DASHBOARD_PATH}/api/`)) {
+      bridgeOf(deps);
+      auth.require(ctx);
+    }
     if (ctx.path === '/dashboard/api/events') {
       allow(ctx, 'GET');
       const bridge = bridgeOf(deps);
