@@ -30,18 +30,14 @@ export function presentedKey(authorization: string | undefined, apiKey: string |
   return bearer || apiKey?.trim() || undefined;
 }
 
-/** Socket addresses of this machine: the local user, whom the key is not there to keep out. */
-export function isLoopbackPeer(address: string | undefined): boolean {
-  return address !== undefined && (/^(::ffff:)?127\./.test(address) || address === '::1');
-}
-
 export function requireAccessKey(settings: () => { accessKey?: string | undefined }, failures: AddressWindow, logger: Logger) {
   return async (ctx: ProxyContext, next: Next) => {
     const expected = settings().accessKey;
     if (expected === undefined || ctx.method === 'OPTIONS') return next();
-    // A browser cannot send the key when it opens a page: from this machine the dashboard asks for it
-    // itself (dashboard-auth.ts); from anywhere else the header is needed as for the API.
-    if (isDashboardPath(ctx.path) && isLoopbackPeer(ctx.request.socket.remoteAddress)) return next();
+    // A browser cannot send a header when it opens a page: the dashboard checks the key itself. Its
+    // static files hold nothing; its API needs the session cookie, which beyond loopback is only given
+    // for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
+    if (isDashboardPath(ctx.path)) return next();
     refuseIfLimited(ctx, failures);
     const presented = presentedKey(ctx.get('Authorization') || undefined, ctx.get('x-api-key') || undefined);
     if (presented === undefined || !keysMatch(presented, expected)) {
