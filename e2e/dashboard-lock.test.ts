@@ -72,3 +72,24 @@ test('refused requests show in the page, marked as refused, with the reason in t
   await expectText(page.locator('#detail'), 'host_not_allowed');
   await expectText(page.locator('#detail'), 'Refused');
 });
+
+test('bound beyond loopback, the page asks for the access key too, and a wrong one keeps it locked', async () => {
+  const key = 'lock-test-access-key-0123456789';
+  const wide = await startTestProxy({ bridge: true, settings: { host: '0.0.0.0', accessKey: key } });
+  try {
+    const page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
+    await page.goto(await dashboardLink(wide.url));
+    await expectText(page.locator('#auth-message'), 'access key');
+    assert.equal(new URL(page.url()).hash, '');
+    await page.getByLabel('Access key').fill('not-the-access-key');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expectText(page.locator('#auth-message'), 'access key too');
+    assert.equal(await page.locator('#auth').isVisible(), true);
+    await page.getByLabel('Access key').fill(key);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('#server-state', { hasText: 'Running' }).waitFor();
+    assert.equal(await page.locator('#auth').isVisible(), false);
+  } finally {
+    await wide.close();
+  }
+});
