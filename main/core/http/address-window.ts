@@ -1,6 +1,9 @@
 import { ProxyError } from '../errors.js';
 import type { ProxyContext } from './context.js';
 
+/** Wrong access keys or dashboard tokens per address per minute before the answer is a 429 without checking. */
+export const AUTH_FAILURES_PER_MINUTE = 10;
+
 /**
  * Counts events per client address within a fixed window (a minute), with a
  * bound on how many addresses are tracked, so a flood from many addresses

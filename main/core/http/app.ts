@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { AddressWindow } from './address-window.js';
+import { AddressWindow, AUTH_FAILURES_PER_MINUTE } from './address-window.js';
 import type { AppDeps, ProxyState } from './context.js';
 import { dashboard, defaultBundleDir } from './dashboard.js';
 import { requireAccessKey } from './access-key.js';
@@ -16,9 +16,6 @@ import { hostAndOriginGuard } from './security.js';
  * the request log on their way out; Host/Origin and key checks run before any
  * work; `/health` and the dashboard are neither rate-limited nor logged.
  */
-
-/** Wrong access keys or dashboard tokens per address per minute before the answer is a 429 without checking. */
-export const AUTH_FAILURES_PER_MINUTE = 10;
 
 export function createApp(deps: AppDeps): Koa<ProxyState> {
   const app = new Koa<ProxyState>();

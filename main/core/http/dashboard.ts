@@ -29,8 +29,7 @@ import type { Next } from 'koa';
 import { ZodError } from 'zod';
 import { isInvokeChannel } from '../../../shared/contract.js';
 import { ProxyError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { AddressWindow } from './address-window.js';
+import { AddressWindow, AUTH_FAILURES_PER_MINUTE } from './address-window.js';
 import type { AppDeps, ProxyContext } from './context.js';
 import { dashboardAuth } from './dashboard-auth.js';
 import { streamEvents } from './dashboard-events.js';
@@ -66,15 +65,10 @@ export function defaultBundleDir(): string {
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
-export function dashboard(
-  deps: AppDeps,
-  bundleDir: () => string = defaultBundleDir,
-  failures = new AddressWindow(10, deps.now),
-  logger: Logger = deps.logger,
-) {
+export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundleDir, failures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now)) {
   const parseJson = jsonBody(() => 256 * 1024);
   const json = requireJson();
-  const auth = dashboardAuth(deps, failures, logger);
+  const auth = dashboardAuth(deps, failures, deps.logger);
   let streams = 0;
 
   return async (ctx: ProxyContext, next: Next) => {
