@@ -161,6 +161,19 @@ test('a flood of refused requests stays bounded: 20 entries a minute per address
   }
 });
 
+test('refusals from many addresses are capped in all: 200 entries a minute', async () => {
+  const proxy = await startTestProxy();
+  try {
+    for (let host = 2; host < 17; host += 1) {
+      await Promise.all(Array.from({ length: 20 }, () => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { localAddress: `127.0.0.${host}`, headers: { Host: 'evil.example' } })));
+    }
+    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused);
+    assert.equal(refused.length, 200);
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('allowedOrigins opens the API to that origin, never the dashboard', async () => {
   const origin = 'http://app.example';
   const proxy = await startTestProxy({ bridge: true, settings: { allowedOrigins: [origin] } });

@@ -51,10 +51,16 @@ export class AddressWindow {
     return entry ? Math.max(1, Math.ceil((entry.start + this.windowMs - this.now()) / 1000)) : 1;
   }
 
+  /**
+   * Windows are inserted when they start, so the Map's order is oldest first:
+   * drop from the front while expired, or while still full (the price of a
+   * fixed bound), and stop at the first live one. O(1) amortised under a flood.
+   */
   private prune(now: number): void {
-    for (const [address, entry] of this.counts) if (now - entry.start >= this.windowMs) this.counts.delete(address);
-    // Still full of live windows: forget the oldest, the price of a fixed bound.
-    while (this.counts.size >= this.maxTracked) this.counts.delete(this.counts.keys().next().value as string);
+    for (const [address, entry] of this.counts) {
+      if (this.counts.size < this.maxTracked && now - entry.start < this.windowMs) break;
+      this.counts.delete(address);
+    }
   }
 }
 

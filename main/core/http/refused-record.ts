@@ -13,6 +13,8 @@ import { AddressWindow } from './address-window.js';
 import type { AppDeps, ProxyContext } from './context.js';
 
 export const REFUSED_PER_ADDRESS_PER_MINUTE = 20;
+/** And in all: many addresses (a LAN, an IPv6 range) must not fill the log either. */
+export const REFUSED_PER_MINUTE = 200;
 
 const REFUSED_CODES = new Set([
   'host_not_allowed',
@@ -26,6 +28,7 @@ const REFUSED_CODES = new Set([
 ]);
 
 export function recordRefusals(deps: AppDeps, budget = new AddressWindow(REFUSED_PER_ADDRESS_PER_MINUTE, deps.now)) {
+  const total = new AddressWindow(REFUSED_PER_MINUTE, deps.now);
   return async (ctx: ProxyContext, next: Next) => {
     try {
       await next();
@@ -46,6 +49,11 @@ export function recordRefusals(deps: AppDeps, budget = new AddressWindow(REFUSED
     const count = budget.add(address);
     if (count > budget.limit) {
       if (count === budget.limit + 1) deps.logger.warn('More refused requests from this address this minute are not put in the request log', { clientIp: address });
+      return;
+    }
+    const all = total.add('all');
+    if (all > total.limit) {
+      if (all === total.limit + 1) deps.logger.warn('More refused requests this minute are not put in the request log');
       return;
     }
     const now = (deps.now ?? Date.now)();
