@@ -93,3 +93,22 @@ test('bound beyond loopback, the page asks for the access key too, and a wrong o
     await wide.close();
   }
 });
+
+test('two proxies on one machine keep their own sessions in one browser (cookies ignore ports)', async () => {
+  const other = await startTestProxy({ bridge: true });
+  try {
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    const first = await context.newPage();
+    await first.goto(await dashboardLink(proxy.url));
+    await first.locator('#server-state', { hasText: 'Running' }).waitFor();
+    const second = await context.newPage();
+    await second.goto(await dashboardLink(other.url));
+    await second.locator('#server-state', { hasText: 'Running' }).waitFor();
+    await first.reload();
+    await first.locator('#server-state', { hasText: 'Running' }).waitFor();
+    assert.equal(await first.locator('#auth').isVisible(), false);
+    assert.equal((await context.cookies(`${proxy.url}/dashboard/`)).length, 2);
+  } finally {
+    await other.close();
+  }
+});

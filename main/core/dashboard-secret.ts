@@ -67,3 +67,12 @@ async function readSecret(file: string): Promise<string | undefined> {
 export function sessionValue(secret: string, accessKey: string | undefined): string {
   return createHmac('sha256', secret).update(`dashboard-session\0${accessKey ?? ''}`).digest('base64url');
 }
+
+/**
+ * The cookie's name, per install: cookies ignore ports, so two proxies on one
+ * machine (two data directories) would otherwise overwrite each other's
+ * session. Stable across port moves, and it says nothing about the secret.
+ */
+export function sessionCookieName(secret: string): string {
+  return `ccp_dashboard_${createHmac('sha256', secret).update('dashboard-cookie-name').digest('hex').slice(0, 12)}`;
+}

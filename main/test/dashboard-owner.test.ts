@@ -37,7 +37,7 @@ describe('the dashboard without its token', () => {
     assert.equal((await fetch(`${proxy.url}/dashboard/app.js`)).status, 200);
     assert.equal(proxy.proxy.currentSettings.cliPath, proxy.proxy.options.settings.cliPath, 'cliPath unchanged');
     // A forged cookie is no better than none.
-    const forged = await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: 'ccp_dashboard=AAAA' });
+    const forged = await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: (await dashboardCookie(proxy.url, proxy.dataDir)).replace(/=.*/, '=AAAA') });
     assert.equal(forged.status, 401);
   });
 
@@ -50,7 +50,7 @@ describe('the dashboard without its token', () => {
     const traded = await postJson(`${proxy.url}/dashboard/api/session`, { token });
     assert.equal(traded.status, 200);
     const cookie = traded.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^ccp_dashboard=[A-Za-z0-9_-]+;/);
+    assert.match(cookie, /^ccp_dashboard_[0-9a-f]{12}=[A-Za-z0-9_-]+;/);
     assert.match(cookie, /; path=\/dashboard/i);
     assert.match(cookie, /; httponly/i);
     assert.match(cookie, /; samesite=strict/i);
@@ -218,8 +218,9 @@ test('bound to 0.0.0.0 with a key: the dashboard keeps its Host check and needs 
     const cookie = both.headers.get('set-cookie')!.split(';')[0]!;
     assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: cookie })).status, 200);
     // The loopback-mode cookie (no key in it) is not accepted here.
-    const { sessionValue } = await import('../core/dashboard-secret.js');
-    assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: `ccp_dashboard=${sessionValue(token, undefined)}` })).status, 401);
+    const { sessionCookieName, sessionValue } = await import('../core/dashboard-secret.js');
+    assert.equal(cookie.split('=')[0], sessionCookieName(token));
+    assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: `${sessionCookieName(token)}=${sessionValue(token, undefined)}` })).status, 401);
   } finally {
     await proxy.close();
   }

@@ -5,7 +5,8 @@
  * - The page is opened with `#token=<secret>` (a fragment, so it never reaches
  *   a server log or a Referer). It POSTs the token to `api/session` and gets
  *   an HttpOnly, SameSite=Strict cookie scoped to /dashboard holding a value
- *   derived from the secret; every other `api/` call needs that cookie.
+ *   derived from the secret (its name too, per install); every other `api/`
+ *   call needs that cookie.
  * - Bound to a non-loopback address, the trade also needs the access key, and
  *   the cookie is derived from it too: a browser on this machine is no longer
  *   the only one that can reach the port.
@@ -15,14 +16,13 @@
  */
 import { z } from 'zod';
 import { ProxyError } from '../errors.js';
-import { sessionValue } from '../dashboard-secret.js';
+import { sessionCookieName, sessionValue } from '../dashboard-secret.js';
 import type { Logger } from '../logger.js';
 import { refuseIfLimited, type AddressWindow } from './address-window.js';
 import { keysMatch } from './access-key.js';
 import type { AppDeps, ProxyContext } from './context.js';
 import { isLoopbackHost } from './security.js';
 
-export const SESSION_COOKIE = 'ccp_dashboard';
 const COOKIE_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 const tradeSchema = z.object({ token: z.string().max(256), accessKey: z.string().max(1024).optional() }).strict();
@@ -43,9 +43,11 @@ export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Lo
   };
   const address = (ctx: ProxyContext) => ctx.request.socket.remoteAddress ?? 'unknown';
   const holdsSession = (ctx: ProxyContext): boolean | undefined => {
-    const cookie = ctx.cookies.get(SESSION_COOKIE);
+    const secret = deps.dashboardSecret?.();
     const value = expected();
-    if (cookie === undefined || value === undefined) return undefined;
+    if (!secret || value === undefined) return undefined;
+    const cookie = ctx.cookies.get(sessionCookieName(secret));
+    if (cookie === undefined) return undefined;
     return keysMatch(cookie, value);
   };
   const failed = (ctx: ProxyContext, what: string): void => {
@@ -78,7 +80,7 @@ export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Lo
           details: { field: 'accessKey', issue: parsed.data.accessKey === undefined ? 'missing' : 'wrong key' },
         });
       }
-      ctx.cookies.set(SESSION_COOKIE, expected()!, { httpOnly: true, sameSite: 'strict', path: '/dashboard', maxAge: COOKIE_MAX_AGE_MS, overwrite: true });
+      ctx.cookies.set(sessionCookieName(secret), expected()!, { httpOnly: true, sameSite: 'strict', path: '/dashboard', maxAge: COOKIE_MAX_AGE_MS, overwrite: true });
       ctx.body = { authenticated: true, accessKeyRequired: keyRequired(deps) };
     },
     require(ctx) {
