@@ -174,6 +174,46 @@ test('refusals from many addresses are capped in all: 200 entries a minute', asy
   }
 });
 
+test('refused requests reach the window through the bridge, marked refused: Host, Origin, key-less dashboard, body over the limit', async () => {
+  const proxy = await startTestProxy({ bridge: true, settings: { maxBodyBytes: 1024 } });
+  try {
+    const cookie = await dashboardCookie(proxy.url, proxy.dataDir);
+    const events = await fetch(`${proxy.url}/dashboard/api/events`, { headers: { Cookie: cookie } });
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const ids = [
+      (await httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Host: 'evil.example' } })).headers['x-request-id'],
+      (await httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Origin: 'http://evil.example' } })).headers['x-request-id'],
+      (await httpRequest(proxy.port, 'POST', '/dashboard/api/invoke/requests%3Aclear', {})).headers['x-request-id'],
+      (await httpRequest(proxy.port, 'POST', '/v1/messages', { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'x'.repeat(4096) }] })).headers['x-request-id'],
+      (await httpRequest(proxy.port, 'POST', '/dashboard/api/invoke/requests%3Alist', { payload: 'x'.repeat(300 * 1024) }, { headers: { Cookie: cookie } })).headers['x-request-id'],
+    ] as string[];
+    const listed = await postJson(`${proxy.url}/dashboard/api/invoke/requests%3Alist`, {}, { Cookie: cookie });
+    const records = ((await listed.json()) as { result: { id: string; refused?: boolean; status: number }[] }).result;
+    const byId = new Map(records.map((record) => [record.id, record]));
+    assert.deepEqual(
+      ids.map((id) => [byId.get(id)?.status, byId.get(id)?.refused]),
+      [
+        [403, true],
+        [403, true],
+        [401, true],
+        [413, true],
+        [413, true],
+      ],
+    );
+    // And live, on the event stream the page follows.
+    let text = '';
+    while (!ids.slice(0, 3).every((id) => text.includes(id))) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    assert.match(text, /event: requests:added\ndata: \{[^\n]*"refused":true/);
+    await reader.cancel();
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('allowedOrigins opens the API to that origin, never the dashboard', async () => {
   const origin = 'http://app.example';
   const proxy = await startTestProxy({ bridge: true, settings: { allowedOrigins: [origin] } });
