@@ -21,7 +21,9 @@ export async function loadDashboardSecret(dataDir: string): Promise<string> {
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const existing = await readSecret(file);
     if (existing) return existing;
-    const secret = randomBytes(32).toString('base64url');
+    let secret = randomBytes(32).toString('base64url');
+    // The log's redaction masks anything shaped like an API key (`sk-…`), which would spoil the printed URL.
+    while (secret.includes('sk-')) secret = randomBytes(32).toString('base64url');
     try {
       // `wx`: two processes starting at once on one data directory must not each write their own.
       const handle = await open(file, 'wx', 0o600);
