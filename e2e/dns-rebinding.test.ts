@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright';
-import { liveCliPids, startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
+import { dashboardCookie, liveCliPids, startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
 import { CHROMIUM, ensureRendererBuilt, VIEWPORT } from './helpers/browser.js';
 
 /**
@@ -72,6 +72,55 @@ test('the proxy’s port under a rebound name serves nothing: page, API and dash
   // Nothing got through: no CLI started, the port did not move, no API request was logged.
   assert.deepEqual(await liveCliPids(proxy.pidDir), []);
   assert.equal(proxy.proxy.currentSettings.port, 0);
-  assert.equal(proxy.proxy.requestLog.list().filter((record) => record.path.startsWith('/v1/')).length, 0);
+  assert.equal(proxy.proxy.requestLog.list().filter((record) => record.path.startsWith('/v1/') && !record.refused).length, 0);
   assert.equal((await fetch(`${proxy.url}/health`)).status, 200, 'still serving its own user');
+});
+
+test('bound to 0.0.0.0 with an access key: a page under a rebound name gets nothing from the dashboard either', async () => {
+  const key = 'rebinding-test-access-key-0123';
+  // Bound to every interface (as `--host 0.0.0.0`), yet the browser's traffic still goes to 127.0.0.1.
+  const wide = await startTestProxy({ bridge: true, settings: { host: '0.0.0.0', accessKey: key } });
+  try {
+    const origin = `http://${REBOUND}:${wide.port}`;
+    const rebound = await (await browser.newContext()).newPage();
+    // The attacker's page, now same-origin with the proxy under its own name: the proxy must see the name and refuse.
+    const navigation = await rebound.goto(`${origin}/dashboard/`);
+    assert.equal(navigation?.status(), 403);
+    const outcome = await rebound.evaluate(async () => {
+      const json = { method: 'POST', headers: { 'content-type': 'application/json' } };
+      const statuses = await Promise.all(
+        [
+          ['/dashboard/api/invoke/settings%3Aupdate', { ...json, body: '{"payload":{"cliPath":"/tmp/x/claude"}}' }],
+          ['/dashboard/api/invoke/requests%3Alist', { ...json, body: '{}' }],
+          ['/dashboard/api/session', { ...json, body: '{"token":"guess"}' }],
+          ['/dashboard/app.js', {}],
+        ].map(([url, init]) => fetch(url as string, init as RequestInit).then((response) => response.status, () => 0)),
+      );
+      const events = await new Promise<string>((resolve) => {
+        const source = new EventSource('/dashboard/api/events');
+        source.onopen = () => resolve('open');
+        source.onerror = () => {
+          source.close();
+          resolve('error');
+        };
+      });
+      return { statuses, events };
+    });
+    assert.deepEqual(outcome, { statuses: [403, 403, 403, 403], events: 'error' });
+    assert.equal(wide.proxy.currentSettings.cliPath, wide.proxy.options.settings.cliPath, 'cliPath unchanged');
+    assert.deepEqual(await liveCliPids(wide.pidDir), []);
+    const refused = wide.proxy.requestLog.list().filter((record) => record.refused);
+    // Every dashboard attempt was turned away at the Host check (the browser's own /favicon.ico ask, outside the dashboard, at the key).
+    const dashboardAttempts = refused.filter((record) => record.path.startsWith('/dashboard'));
+    assert.ok(dashboardAttempts.length >= 5, JSON.stringify(refused.map((r) => r.path)));
+    assert.ok(dashboardAttempts.every((record) => record.error?.code === 'host_not_allowed' && record.status === 403));
+
+    // Its owner, on 127.0.0.1, still gets in, with the token and the key.
+    const token = (await import('node:fs/promises')).readFile(`${wide.dataDir}/dashboard-secret`, 'utf8');
+    const traded = await fetch(`${wide.url}/dashboard/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: (await token).trim(), accessKey: key }) });
+    assert.equal(traded.status, 200);
+    await assert.rejects(dashboardCookie(wide.url, wide.dataDir), /access_key_required/, 'the token alone is not enough beyond loopback');
+  } finally {
+    await wide.close();
+  }
 });

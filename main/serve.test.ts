@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
+import { dashboardCookie, freePort, FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
 
 /**
  * The headless entry as a user runs it, with its port, host and CLI given as
@@ -22,7 +22,8 @@ describe('npm run serve: settings saved from the window', () => {
   let stderr = '';
   const settingsFile = () => readFile(path.join(dataDir, 'settings.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
   const update = async (patch: object) => {
-    const response = await postJson(`${url}/dashboard/api/invoke/settings:update`, { payload: patch });
+    // The owner's way in: the secret the proxy keeps in its data directory, traded for the session cookie.
+    const response = await postJson(`${url}/dashboard/api/invoke/settings:update`, { payload: patch }, { Cookie: await dashboardCookie(url, dataDir) });
     assert.equal(response.status, 200);
     return ((await response.json()) as { result: { ok: boolean; error?: { field: string } } }).result;
   };

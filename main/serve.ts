@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   try {
     const { url } = await proxy.start();
     logger.info(`Claude Code Proxy ${proxyVersion()} listening on ${url}`, { dataDir });
-    logger.info(`Dashboard: ${url}/dashboard`);
+    logger.info(`Dashboard: ${proxy.dashboardLink(url)}`);
   } catch (error) {
     logger.error(error instanceof ServerError ? `${error.code}: ${error.message}` : String(error));
     bridge.close();

@@ -29,6 +29,12 @@ export const requestRecordSchema = z.object({
   requestBody: z.string().nullable().default(null),
   /** The answer's text (truncated), only with `logBodies` on. */
   responseText: z.string().nullable().default(null),
+  /**
+   * Turned away before any work (Host, Origin, access key, dashboard token,
+   * body limit): shown so the user sees attempts, counted nowhere else and
+   * never written to history.
+   */
+  refused: z.boolean().optional(),
 });
 
 export type RequestRecord = z.infer<typeof requestRecordSchema>;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright';
-import { DEFAULT_DEADLINE_MS, freePort, postJson, waitFor } from '../../main/test/helpers/test-proxy.js';
+import { DEFAULT_DEADLINE_MS, dashboardLink, freePort, postJson, waitFor } from '../../main/test/helpers/test-proxy.js';
 
 export { freePort };
 
@@ -28,7 +28,11 @@ export function ensureRendererBuilt(): void {
 
 export const VIEWPORT = { width: 900, height: 600 };
 
-/** Opens the dashboard and waits until it has loaded the proxy's state over the HTTP bridge. */
+/**
+ * Opens the dashboard as its owner does, with the URL carrying the token (read
+ * from the test proxy's data directory, where the proxy keeps it), and waits
+ * until it has loaded the proxy's state over the HTTP bridge.
+ */
 export async function openDashboard(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: VIEWPORT, ...options });
   const page = await context.newPage();
@@ -37,7 +41,7 @@ export async function openDashboard(browser: Browser, url: string, options: Brow
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
-  await page.goto(`${url}/dashboard`);
+  await page.goto(await dashboardLink(url));
   await page.locator('#server-state', { hasText: 'Running' }).waitFor();
   return { page, errors };
 }

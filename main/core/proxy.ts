@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
 import type { BridgeService } from './bridge/bridge-service.js';
 import { CliManager } from './cli/cli-manager.js';
+import { loadDashboardSecret } from './dashboard-secret.js';
 import { RequestHistory, type HistoryLimits } from './history.js';
 import { exposureError } from './http/access-key.js';
 import { createApp } from './http/app.js';
@@ -45,6 +46,7 @@ export class ProxyService {
   private readonly pruneTimer: NodeJS.Timeout;
   private history: RequestHistory | undefined;
   private initializing: Promise<void> | undefined;
+  private dashboardSecret: string | undefined;
 
   constructor(readonly options: ProxyOptions) {
     this.settings = options.settings;
@@ -68,6 +70,7 @@ export class ProxyService {
       startedAt: (options.now ?? Date.now)(),
       inflight: this.inflight,
       bridge: () => this.bridge,
+      dashboardSecret: () => this.dashboardSecret,
       ...(options.now ? { now: options.now } : {}),
     };
     this.server = new ServerController(createApp(this.deps).callback());
@@ -80,10 +83,29 @@ export class ProxyService {
     this.bridge = bridge;
   }
 
-  /** Loads the request history into the log and starts saving finished requests; call once before `start`. */
+  /**
+   * Reads (or makes) the dashboard secret, loads the request history into the
+   * log and starts saving finished requests; call once before `start`.
+   */
   init(): Promise<void> {
-    this.initializing ??= this.openHistory(true);
+    this.initializing ??= this.readDashboardSecret().then(() => this.openHistory(true));
     return this.initializing;
+  }
+
+  /** Without it the dashboard API lets nobody in; the API and the desktop window (IPC) work on. */
+  private async readDashboardSecret(): Promise<void> {
+    try {
+      this.dashboardSecret = await loadDashboardSecret(this.options.dataDir);
+    } catch (error) {
+      const problem = `The dashboard is locked: its secret could not be read or created (${(error as Error).message})`;
+      this.warnings.add(problem);
+      this.options.logger.error(problem);
+    }
+  }
+
+  /** The dashboard's address with its token, for its owner only (the headless server prints it at start). */
+  dashboardLink(url: string): string {
+    return this.dashboardSecret ? `${url}/dashboard/#token=${this.dashboardSecret}` : `${url}/dashboard/ (locked: see the warning above)`;
   }
 
   /**
@@ -108,8 +130,9 @@ export class ProxyService {
       if (shown) this.warnings.add(shown);
     });
     // One line per finished request; in-progress states are never written. Turned off, it stops at once.
+    // Refused requests stay out: a flood of them would rotate the user's real history away.
     this.requestLog.on('updated', (record) => {
-      if (record.state !== 'in_progress' && this.settings.history.enabled) history.append(record);
+      if (record.state !== 'in_progress' && !record.refused && this.settings.history.enabled) history.append(record);
     });
     this.history = history;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { eventChannels, invokeChannels, type EventChannel, type InvokeChannel, type ProxyBridge } from '../../shared/contract.js';
+import { LOCKED_MESSAGE, showLocked } from './dashboard-session.js';
 
 /**
  * The window contract over HTTP, for the page the headless proxy serves at
@@ -7,6 +8,7 @@ import { eventChannels, invokeChannels, type EventChannel, type InvokeChannel, t
  * `api/events`. URLs are relative so they follow the page's own origin (the
  * proxy that served it). Whatever arrives is parsed with the contract's
  * schemas, so a mismatched core fails loudly here rather than in the view.
+ * Nothing is asked before `ready` (the session cookie, dashboard-session.ts).
  */
 
 // zod compiles parsers with `new Function` when it can; this page's CSP has no 'unsafe-eval' and would report every try.
@@ -30,18 +32,22 @@ export interface HttpBridge extends ProxyBridge {
   onConnection(listener: (state: ConnectionState) => void): () => void;
 }
 
-export function createHttpBridge(): HttpBridge {
+export function createHttpBridge(ready: Promise<void> = Promise.resolve()): HttpBridge {
   let source: EventSource | undefined;
   const connection = new Set<(state: ConnectionState) => void>();
-  const events = (): EventSource => {
-    if (source) return source;
-    source = new EventSource('api/events');
-    source.addEventListener('open', () => connection.forEach((listener) => listener('open')));
-    source.addEventListener('error', () => connection.forEach((listener) => listener('lost')));
-    return source;
-  };
+  // Subscriptions made before the stream exists are attached when it opens.
+  const handlers: [EventChannel, EventListener][] = [];
+  const events = () =>
+    void ready.then(() => {
+      if (source) return;
+      source = new EventSource('api/events');
+      source.addEventListener('open', () => connection.forEach((listener) => listener('open')));
+      source.addEventListener('error', () => connection.forEach((listener) => listener('lost')));
+      for (const [channel, handler] of handlers) source.addEventListener(channel, handler);
+    });
 
   const invoke = async (channel: InvokeChannel, ...payload: unknown[]): Promise<unknown> => {
+    await ready;
     const response = await fetch(`api/invoke/${encodeURIComponent(channel)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -50,6 +56,7 @@ export function createHttpBridge(): HttpBridge {
     });
     const body = (await response.json().catch(() => undefined)) as { result?: unknown; error?: { message?: string; code?: string } } | undefined;
     if (!response.ok) {
+      if (response.status === 401) showLocked(`${body?.error?.message ?? 'Refused'}. ${LOCKED_MESSAGE}`);
       throw new BridgeError(body?.error?.message ?? `HTTP ${response.status}`, body?.error?.code ?? 'http_error', response.status);
     }
     return invokeChannels[channel].response.parse(body?.result);
@@ -61,8 +68,14 @@ export function createHttpBridge(): HttpBridge {
       if (parsed.success) listener(parsed.data);
       else console.warn(`Dropped a malformed ${channel} event`, parsed.error.issues);
     };
-    events().addEventListener(channel, handler as EventListener);
-    return () => source?.removeEventListener(channel, handler as EventListener);
+    handlers.push([channel, handler as EventListener]);
+    if (source) source.addEventListener(channel, handler as EventListener);
+    else events();
+    return () => {
+      const at = handlers.findIndex(([, h]) => h === (handler as EventListener));
+      if (at >= 0) handlers.splice(at, 1);
+      source?.removeEventListener(channel, handler as EventListener);
+    };
   };
 
   return {

@@ -1,5 +1,6 @@
 import type { ProxyBridge } from '../../shared/contract.js';
 import { createHttpBridge, type ConnectionState } from './bridge-http.js';
+import { establishSession } from './dashboard-session.js';
 
 /**
  * One page, two hosts. In the desktop app the preload exposes the contract as
@@ -36,7 +37,8 @@ export function connectHost(): WindowHost {
       follow: () => undefined,
     };
   }
-  const bridge = createHttpBridge();
+  // A browser must first prove it holds the dashboard's token; the desktop window (IPC) needs none.
+  const bridge = createHttpBridge(establishSession());
   return {
     kind: 'dashboard',
     bridge,

@@ -86,6 +86,7 @@ export class RequestDetail {
           ['Status', record.status === null ? DASH : String(record.status)],
           ['Type', record.error.type],
           ['Code', el('code', { text: record.error.code })],
+          ...(record.refused ? [['Refused', 'yes: turned away before any work; not rate-limited, not kept in history'] as [string, string]] : []),
         ]
       : record.api === 'other'
         ? [['Status', record.status === null ? DASH : String(record.status)]]

@@ -131,6 +131,8 @@ export class RequestList {
     const status = statusOf(record);
     const live = record.state === 'in_progress';
     row.dataset.state = record.state;
+    if (record.refused) row.dataset.refused = 'true';
+    else delete row.dataset.refused;
     row.hidden = !matches(record, this.filter);
     row.replaceChildren(
       el('td', { class: 'c-time', text: clockTime(record.startedAt), title: dateTime(record.startedAt) }),

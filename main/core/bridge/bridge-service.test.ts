@@ -152,13 +152,13 @@ describe('settings:update', () => {
     assert.equal(response.headers.get('x-ratelimit-limit'), String(before.rateLimit.requestsPerMinute));
   });
 
-  test('a CLI path that does not exist is accepted, and /health then says unavailable; null goes back to finding it', async () => {
+  test('a CLI path that does not exist is refused naming cliPath (it could be created later by anyone); null goes back to finding it', async () => {
     const missing = path.join(proxy.dataDir, 'no-such-claude');
-    assert.equal((await update({ cliPath: missing })).ok, true);
-    const health = await (await fetch(`${proxy.url}/health`)).json();
-    assert.equal(health.status, 'unavailable');
-    assert.equal(health.cli.available, false);
-    assert.equal((await postJson(`${proxy.url}/v1/chat/completions`, chat('sonnet'))).status, 503);
+    const refused = await update({ cliPath: missing });
+    assert.ok(!refused.ok);
+    assert.equal(refused.error.field, 'cliPath');
+    assert.match(refused.error.message, /does not exist/);
+    assert.equal(proxy.proxy.currentSettings.cliPath, FAKE_CLI);
 
     const cleared = await update({ cliPath: null });
     assert.ok(cleared.ok);

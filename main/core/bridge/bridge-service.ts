@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   invokeChannels,
   type EventChannel,
@@ -40,10 +39,14 @@ export interface BridgeOptions {
 
 type SettingsUpdateResult = InvokeResponse<'settings:update'>;
 
-type Events = { [C in EventChannel]: [EventPayload<C>] };
-
 export class BridgeService {
-  private readonly emitter = new EventEmitter<Events>();
+  /**
+   * Subscribers per channel, in a Set rather than as EventEmitter listeners:
+   * every open dashboard page subscribes to every channel, and an emitter
+   * warns (MaxListenersExceededWarning) past a fixed count that says nothing
+   * here. The dashboard host caps its streams instead.
+   */
+  private readonly subscribers = new Map<EventChannel, Set<(payload: never) => void>>();
   private readonly handlers: Handlers;
   private readonly timer: NodeJS.Timeout;
   /** Port moves and settings saves each read the settings in force, then replace them: one at a time. */
@@ -53,7 +56,6 @@ export class BridgeService {
     private readonly proxy: ProxyService,
     private readonly options: BridgeOptions,
   ) {
-    this.emitter.setMaxListeners(100);
     this.handlers = {
       'proxy:getState': () => proxy.snapshot(),
       'proxy:start': async () => {
@@ -77,15 +79,15 @@ export class BridgeService {
       'settings:update': (patch) => this.serially(() => this.updateSettings(patch)),
     };
     proxy.requestLog.on('added', (record) => {
-      this.emitter.emit('requests:added', record);
-      this.emitter.emit('limits:changed', proxy.limiter.counters());
+      this.emit('requests:added', record);
+      this.emit('limits:changed', proxy.limiter.counters());
     });
-    proxy.requestLog.on('updated', (record) => this.emitter.emit('requests:updated', record));
-    proxy.requestLog.on('cleared', () => this.emitter.emit('requests:cleared', {}));
+    proxy.requestLog.on('updated', (record) => this.emit('requests:updated', record));
+    proxy.requestLog.on('cleared', () => this.emit('requests:cleared', {}));
     // Counters refill with time, not only with requests: keep the window's view fresh while anyone is tracked.
     this.timer = setInterval(() => {
-      if (this.emitter.listenerCount('limits:changed') > 0 && proxy.limiter.trackedClients > 0) {
-        this.emitter.emit('limits:changed', proxy.limiter.counters());
+      if (this.listenerCount('limits:changed') > 0 && proxy.limiter.trackedClients > 0) {
+        this.emit('limits:changed', proxy.limiter.counters());
       }
     }, options.limitsIntervalMs ?? 2_000);
     this.timer.unref();
@@ -109,20 +111,38 @@ export class BridgeService {
   }
 
   on<C extends EventChannel>(channel: C, listener: (payload: EventPayload<C>) => void): () => void {
-    const wrapped = listener as (...args: Events[C]) => void;
-    (this.emitter.on as (event: C, fn: (...args: Events[C]) => void) => void)(channel, wrapped);
-    return () => (this.emitter.off as (event: C, fn: (...args: Events[C]) => void) => void)(channel, wrapped);
+    let set = this.subscribers.get(channel);
+    if (!set) this.subscribers.set(channel, (set = new Set()));
+    // Wrapped, so one function subscribed twice is two subscriptions, as with an emitter.
+    const entry = (payload: never) => listener(payload);
+    set.add(entry);
+    return () => void set.delete(entry);
+  }
+
+  listenerCount(channel: EventChannel): number {
+    return this.subscribers.get(channel)?.size ?? 0;
+  }
+
+  private emit<C extends EventChannel>(channel: C, payload: EventPayload<C>): void {
+    // A copy: a subscriber may unsubscribe (its page went away) while this runs.
+    for (const listener of [...(this.subscribers.get(channel) ?? [])]) {
+      try {
+        (listener as (payload: EventPayload<C>) => void)(payload);
+      } catch {
+        // One broken subscriber must not stop the others, nor the request whose log entry emitted this.
+      }
+    }
   }
 
   async publishState(): Promise<InvokeResponse<'proxy:getState'>> {
     const state = await this.proxy.snapshot();
-    this.emitter.emit('proxy:state', state);
+    this.emit('proxy:state', state);
     return state;
   }
 
   close(): void {
     clearInterval(this.timer);
-    this.emitter.removeAllListeners();
+    this.subscribers.clear();
   }
 
   private serially<T>(change: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { settingsSchema, settingsIssues, type SettingsFieldError, type SettingsPatch, type SettingsView } from '../../../shared/settings-schema.js';
 import { resolveModel } from '../api/models.js';
+import { cliPathProblem } from '../cli/cli-path-check.js';
 import type { Settings } from '../settings.js';
 
 /**
@@ -59,6 +60,11 @@ export function changedSettings(current: Settings, next: Settings): Partial<Sett
 export function checkChanged(changed: Partial<Settings>): SettingsFieldError | undefined {
   const parsed = settingsSchema.partial().safeParse(changed);
   if (!parsed.success) return settingsIssues(parsed.error)[0];
+  // The most dangerous setting: it names the program that runs with the owner's login.
+  if (changed.cliPath !== undefined) {
+    const problem = cliPathProblem(changed.cliPath);
+    if (problem) return { field: 'cliPath', message: `${changed.cliPath.slice(0, 300)} ${problem}` };
+  }
   for (const [name, target] of Object.entries(changed.modelAliases ?? {})) {
     try {
       resolveModel(target, {});

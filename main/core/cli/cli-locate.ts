@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { cliPathProblemAsync } from './cli-path-check.js';
 import { isShim, parseCmdShim } from './cmd-shim.js';
 
 /**
@@ -21,6 +22,8 @@ export interface LocateHost {
   /** A file this user may run (on Windows: one that exists). */
   isRunnable(file: string): Promise<boolean>;
   readText(file: string): Promise<string | undefined>;
+  /** Why an explicit path may not be run (cli-path-check.ts); absent where the host cannot tell. */
+  pathProblem?(file: string): Promise<string | undefined>;
 }
 
 /** What to spawn: the binary itself, or Node and the script an npm shim names. */
@@ -35,7 +38,7 @@ export interface CliLocation {
   command: CliCommand | undefined;
   /** Where it was looked for, to explain a miss. */
   searched: string[];
-  /** Why a file that was there cannot be used (a broken npm shim). */
+  /** Why a file that was there cannot be used (a refused explicit path, a broken npm shim). */
   problem?: string;
 }
 
@@ -56,6 +59,7 @@ export function systemHost(env: NodeJS.ProcessEnv = process.env): LocateHost {
       }
     },
     readText: (file) => readFile(file, 'utf8').catch(() => undefined),
+    pathProblem: (file) => cliPathProblemAsync(file),
   };
 }
 
@@ -119,6 +123,11 @@ async function resolveCommand(file: string, host: LocateHost): Promise<Resolved>
 export async function locateCli(explicit: string | undefined, host: LocateHost = systemHost()): Promise<CliLocation> {
   const p = host.platform === 'win32' ? path.win32 : path.posix;
   const candidates = explicit ? [p.resolve(explicit)] : [...new Set(defaultCliCandidates(host))];
+  if (explicit) {
+    // Checked at every use, not only when set: the file could be swapped after it was accepted.
+    const refused = await host.pathProblem?.(candidates[0]!);
+    if (refused) return { path: undefined, command: undefined, searched: candidates, problem: `Claude CLI path refused: ${candidates[0]} ${refused}` };
+  }
   let problem: string | undefined;
   for (const candidate of candidates) {
     if (!(await host.isRunnable(candidate))) continue;
@@ -141,6 +150,8 @@ export class CliLocator {
 
   async locate(explicit: string | undefined): Promise<CliLocation> {
     const key = JSON.stringify([explicit, this.host.env.PATH ?? this.host.env.Path]);
+    // An explicit path is a single file to check anyway, and its rules (cli-path-check.ts) must hold at every use.
+    if (explicit) return locateCli(explicit, this.host);
     const found = this.found;
     if (found?.key === key && found.location.path && (await this.host.isRunnable(found.location.path))) return found.location;
     const location = await locateCli(explicit, this.host);

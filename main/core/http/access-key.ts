@@ -5,13 +5,17 @@
  * an access key, and every request must then present it (`Authorization:
  * Bearer <key>` or `x-api-key: <key>`, which is what the OpenAI and Anthropic
  * SDKs send for their `apiKey`). A configured key is enforced on loopback too.
+ * Wrong keys are counted per address and logged; past the limit the answer is
+ * a 429 without looking at the key, so guessing is slow and visible.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
 import { ProxyError } from '../errors.js';
 import { ServerError } from '../server-controller.js';
 import type { ProxyContext } from './context.js';
-import { isDashboardPath } from './dashboard.js';
+import type { Logger } from '../logger.js';
+import { refuseIfLimited, type AddressWindow } from './address-window.js';
+import { isDashboardPath } from './dashboard-paths.js';
 import { isLoopbackHost } from './security.js';
 
 /** Compares digests, so neither the key's content nor its length leaks through timing. */
@@ -26,20 +30,22 @@ export function presentedKey(authorization: string | undefined, apiKey: string |
   return bearer || apiKey?.trim() || undefined;
 }
 
-/** Socket addresses of this machine: the local user, whom the key is not there to keep out. */
-function isLoopbackPeer(address: string | undefined): boolean {
-  return address !== undefined && (/^(::ffff:)?127\./.test(address) || address === '::1');
-}
-
-export function requireAccessKey(settings: () => { accessKey?: string | undefined }) {
+export function requireAccessKey(settings: () => { accessKey?: string | undefined }, failures: AddressWindow, logger: Logger) {
   return async (ctx: ProxyContext, next: Next) => {
     const expected = settings().accessKey;
     if (expected === undefined || ctx.method === 'OPTIONS') return next();
-    // A browser cannot send the key when it opens a page: the dashboard stays open to this machine only
-    // (the Host/Origin guard has already kept other sites' pages out).
-    if (isDashboardPath(ctx.path) && isLoopbackPeer(ctx.request.socket.remoteAddress)) return next();
+    // A browser cannot send a header when it opens a page: the dashboard checks the key itself. Its
+    // static files hold nothing; its API needs the session cookie, which beyond loopback is only given
+    // for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
+    if (isDashboardPath(ctx.path)) return next();
+    refuseIfLimited(ctx, failures);
     const presented = presentedKey(ctx.get('Authorization') || undefined, ctx.get('x-api-key') || undefined);
     if (presented === undefined || !keysMatch(presented, expected)) {
+      const address = ctx.request.socket.remoteAddress ?? 'unknown';
+      // A missing key is a misconfigured client, a wrong one may be a guess: only guesses count.
+      if (presented !== undefined) {
+        logger.warn('Wrong access key', { clientIp: address, failures: failures.add(address), path: ctx.path.slice(0, 200) });
+      }
       throw new ProxyError('authentication_error', 'This proxy requires its access key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`', {
         code: 'invalid_access_key',
         headers: { 'WWW-Authenticate': 'Bearer' },

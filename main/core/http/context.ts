@@ -20,6 +20,8 @@ export interface AppDeps {
   now?: () => number;
   /** The window contract, served at /dashboard/api when a host attached one (404 otherwise). */
   bridge?: () => BridgeService | undefined;
+  /** The dashboard's per-install secret once read (undefined: the dashboard API lets nobody in). */
+  dashboardSecret?: () => string | undefined;
 }
 
 export interface ProxyState {

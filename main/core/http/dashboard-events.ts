@@ -15,7 +15,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** How soon EventSource reconnects after a drop (its default is ~3 s, which feels broken in a live view). */
 const RETRY_MS = 1_000;
 
-export function streamEvents(ctx: ProxyContext, bridge: BridgeService): void {
+export function streamEvents(ctx: ProxyContext, bridge: BridgeService, onClose: () => void = () => undefined): void {
   const body = new PassThrough();
   ctx.status = 200;
   ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
@@ -43,6 +43,7 @@ export function streamEvents(ctx: ProxyContext, bridge: BridgeService): void {
     closed = true;
     clearInterval(ping);
     for (const off of unsubscribe) off();
+    onClose();
   };
   ctx.res.once('close', cleanup);
   body.once('close', cleanup);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import Koa from 'koa';
 import { silentLogger } from '../logger.js';
-import { postJson, startTestProxy, waitFor, type TestProxy } from '../../test/helpers/test-proxy.js';
+import { dashboardCookie, postJson, startTestProxy, waitFor, type TestProxy } from '../../test/helpers/test-proxy.js';
 import type { ProxyState } from './context.js';
 import { dashboard, DASHBOARD_CSP, defaultBundleDir } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
@@ -92,9 +92,13 @@ describe('dashboard API', () => {
   let proxy: TestProxy;
   let bare: TestProxy;
 
+  let cookie: string;
+  const auth = (headers: Record<string, string> = {}) => ({ Cookie: cookie, ...headers });
+
   before(async () => {
     proxy = await startTestProxy({ bridge: true });
     bare = await startTestProxy();
+    cookie = await dashboardCookie(proxy.url);
   });
 
   after(async () => {
@@ -103,7 +107,7 @@ describe('dashboard API', () => {
   });
 
   test('invoke runs the channel and answers {result}', async () => {
-    const response = await postJson(invokeUrl(proxy, 'proxy:getState'), {});
+    const response = await postJson(invokeUrl(proxy, 'proxy:getState'), {}, auth());
     assert.equal(response.status, 200);
     const { result } = (await response.json()) as { result: { running: boolean; url: string; host_kind: string } };
     assert.equal(result.running, true);
@@ -112,7 +116,7 @@ describe('dashboard API', () => {
   });
 
   test('a payload that fails the contract is a 400 naming the field; nothing runs', async () => {
-    const response = await postJson(invokeUrl(proxy, 'proxy:setPort'), { payload: { port: 'eighty' } });
+    const response = await postJson(invokeUrl(proxy, 'proxy:setPort'), { payload: { port: 'eighty' } }, auth());
     assert.equal(response.status, 400);
     const body = (await response.json()) as { error: { code: string; details: { field: string } } };
     assert.equal(body.error.code, 'validation_error');
@@ -121,12 +125,12 @@ describe('dashboard API', () => {
   });
 
   test('unknown channels, wrong methods, wrong content types', async () => {
-    assert.equal((await postJson(invokeUrl(proxy, 'proxy:explode'), {})).status, 404);
-    assert.equal((await postJson(invokeUrl(proxy, 'toString'), {})).status, 404);
-    assert.equal((await fetch(invokeUrl(proxy, 'proxy:getState'))).status, 405);
-    const text = await fetch(invokeUrl(proxy, 'requests:clear'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    assert.equal((await postJson(invokeUrl(proxy, 'proxy:explode'), {}, auth())).status, 404);
+    assert.equal((await postJson(invokeUrl(proxy, 'toString'), {}, auth())).status, 404);
+    assert.equal((await fetch(invokeUrl(proxy, 'proxy:getState'), { headers: auth() })).status, 405);
+    const text = await fetch(invokeUrl(proxy, 'requests:clear'), { method: 'POST', headers: auth({ 'content-type': 'text/plain' }), body: '{}' });
     assert.equal(text.status, 415);
-    assert.equal((await postJson(invokeUrl(proxy, 'proxy:getState'), '{not json')).status, 400);
+    assert.equal((await postJson(invokeUrl(proxy, 'proxy:getState'), '{not json', auth())).status, 400);
   });
 
   test('without an attached bridge the API is a 404', async () => {
@@ -137,10 +141,10 @@ describe('dashboard API', () => {
   });
 
   test('events stream every channel as SSE, and the listeners go with the client', async () => {
-    const emitter = (proxy.bridge as unknown as { emitter: { listenerCount(name: string): number } }).emitter;
+    const emitter = proxy.bridge!;
     const before = emitter.listenerCount('requests:added');
     const abort = new AbortController();
-    const response = await fetch(`${proxy.url}/dashboard/api/events`, { signal: abort.signal });
+    const response = await fetch(`${proxy.url}/dashboard/api/events`, { signal: abort.signal, headers: auth() });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
     assert.equal(response.headers.get('x-frame-options'), 'DENY');
@@ -168,7 +172,7 @@ describe('dashboard API', () => {
   test('the dashboard is neither rate-limited nor put in the request log', async () => {
     proxy.proxy.requestLog.clear();
     const tracked = proxy.proxy.limiter.trackedClients;
-    const statuses = await Promise.all(Array.from({ length: 90 }, () => postJson(invokeUrl(proxy, 'limits:list'), {}).then((r) => r.status)));
+    const statuses = await Promise.all(Array.from({ length: 90 }, () => postJson(invokeUrl(proxy, 'limits:list'), {}, auth()).then((r) => r.status)));
     assert.deepEqual(new Set(statuses), new Set([200]));
     assert.equal((await fetch(`${proxy.url}/dashboard`, { redirect: 'manual' })).status, 302);
     assert.equal(proxy.proxy.requestLog.list().length, 0);
@@ -185,9 +189,9 @@ describe('dashboard API', () => {
       request.end();
     });
     assert.equal(rebinding, 403);
-    const crossSite = await postJson(invokeUrl(proxy, 'requests:clear'), {}, { Origin: 'http://evil.example' });
+    const crossSite = await postJson(invokeUrl(proxy, 'requests:clear'), {}, auth({ Origin: 'http://evil.example' }));
     assert.equal(crossSite.status, 403);
-    const sameOrigin = await postJson(invokeUrl(proxy, 'proxy:getState'), {}, { Origin: proxy.url });
+    const sameOrigin = await postJson(invokeUrl(proxy, 'proxy:getState'), {}, auth({ Origin: proxy.url }));
     assert.equal(sameOrigin.status, 200);
   });
 });

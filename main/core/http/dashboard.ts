@@ -4,16 +4,22 @@
  * events (`GET api/events`), so a browser gets the same page the desktop app
  * shows.
  *
- * Threat model. This API can stop the proxy, move its port and read request
- * metadata, so it must be reachable only from a page this proxy served:
+ * Threat model. This API can stop the proxy, move its port, read request
+ * metadata and change the CLI path (which program runs with the owner's
+ * login), so it must answer only its owner, through a page this proxy served:
+ * - Every `api/` call but the token trade needs the session cookie that only
+ *   the holder of the per-install secret can get (dashboard-auth.ts). Other
+ *   accounts on this machine reach 127.0.0.1 too; they cannot read the secret.
  * - The Host and Origin guard (security.ts) runs before this: only loopback
- *   Host names, and a request with a foreign Origin is refused, so another
- *   site's page can neither call it (CSRF) nor read it (DNS rebinding).
+ *   Host names or the exact address the request came in on, and only the
+ *   page's own Origin, so another site's page can neither call it (CSRF) nor
+ *   read it (DNS rebinding). `allowedOrigins` does not apply here.
  * - Invocations must be `application/json` (a preflighted type), and every
  *   payload is parsed with the contract's zod schema before anything runs.
  * - The page gets a strict CSP with no inline script and may not be framed.
  * It is neither rate-limited nor put in the request log: it is the operator's
- * own view, and logging it would flood the log it shows.
+ * own view, and logging it would flood the log it shows. Refusals are logged
+ * (refused-record.ts). The static page needs no secret: it holds none.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -23,12 +29,18 @@ import type { Next } from 'koa';
 import { ZodError } from 'zod';
 import { isInvokeChannel } from '../../../shared/contract.js';
 import { ProxyError } from '../errors.js';
+import { AddressWindow, AUTH_FAILURES_PER_MINUTE } from './address-window.js';
 import type { AppDeps, ProxyContext } from './context.js';
+import { dashboardAuth } from './dashboard-auth.js';
 import { streamEvents } from './dashboard-events.js';
+import { DASHBOARD_PATH, isDashboardPath } from './dashboard-paths.js';
 import { jsonBody } from './json-body.js';
 import { requireJson } from './security.js';
 
-export const DASHBOARD_PATH = '/dashboard';
+export { DASHBOARD_PATH, isDashboardPath } from './dashboard-paths.js';
+
+/** Open event streams at once: a page holds one; more than this is a leak or an attack, and each holds listeners and a buffer. */
+export const MAX_EVENT_STREAMS = 64;
 
 /** The page's meta policy plus `frame-ancestors`, which only works as a header. */
 export const DASHBOARD_CSP =
@@ -43,10 +55,6 @@ const FILES: Record<string, { file: string; type: string }> = {
 
 const INVOKE_PATH = /^\/dashboard\/api\/invoke\/([^/]+)$/;
 
-export function isDashboardPath(path: string): boolean {
-  return path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`);
-}
-
 /**
  * Where the built bundle is: `dist/renderer` under the repo root when running
  * from source, or the sibling `renderer` folder when running from `dist/main`.
@@ -57,9 +65,11 @@ export function defaultBundleDir(): string {
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
-export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundleDir) {
+export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundleDir, failures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now)) {
   const parseJson = jsonBody(() => 256 * 1024);
   const json = requireJson();
+  const auth = dashboardAuth(deps, failures, deps.logger);
+  let streams = 0;
 
   return async (ctx: ProxyContext, next: Next) => {
     if (!isDashboardPath(ctx.path)) return next();
@@ -82,17 +92,32 @@ export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundle
       allow(ctx, 'GET', 'HEAD');
       return serveFile(ctx, bundleDir(), file);
     }
+    if (ctx.path === '/dashboard/api/session') {
+      allow(ctx, 'GET', 'POST');
+      bridgeOf(deps);
+      if (ctx.method === 'POST') await json(ctx, () => parseJson(ctx, async () => undefined));
+      return auth.session(ctx);
+    }
+    if (ctx.path.startsWith(`${DASHBOARD_PATH}/api/`)) {
+      bridgeOf(deps);
+      auth.require(ctx);
+    }
     if (ctx.path === '/dashboard/api/events') {
       allow(ctx, 'GET');
-      return streamEvents(ctx, bridgeOf(deps));
+      const bridge = bridgeOf(deps);
+      if (streams >= MAX_EVENT_STREAMS) {
+        throw new ProxyError('service_unavailable', `Too many dashboard event streams open (${MAX_EVENT_STREAMS}); close some pages`, { code: 'too_many_streams', headers: { 'Retry-After': '5' } });
+      }
+      streams += 1;
+      return streamEvents(ctx, bridge, () => (streams -= 1));
     }
     const invoke = INVOKE_PATH.exec(ctx.path);
     if (invoke) {
       allow(ctx, 'POST');
       const bridge = bridgeOf(deps);
-      const channel = decodeURIComponent(invoke[1]!);
+      const channel = decodePart(invoke[1]!);
       if (!isInvokeChannel(channel)) {
-        throw new ProxyError('not_found_error', `Unknown channel ${channel}`, { code: 'unknown_channel', details: { field: 'channel', issue: 'not in the contract' } });
+        throw new ProxyError('not_found_error', `Unknown channel ${channel.slice(0, 100)}`, { code: 'unknown_channel', details: { field: 'channel', issue: 'not in the contract' } });
       }
       await json(ctx, () => parseJson(ctx, async () => undefined));
       const body = ctx.state.body as { payload?: unknown } | undefined;
@@ -111,6 +136,15 @@ export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundle
     }
     // Falls through to the error handler's 404, never to the API's rate limiter or request log.
   };
+}
+
+/** A malformed escape (`%E0`, `%zz`) is the client's mistake: a 400, not a URIError. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ProxyError('invalid_request_error', 'Malformed percent-escape in the path', { code: 'malformed_path', details: { field: 'path', issue: 'invalid percent-encoding' } });
+  }
 }
 
 function bridgeOf(deps: AppDeps) {

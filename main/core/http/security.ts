@@ -9,10 +9,16 @@
  *   explicitly allowed in settings. No wildcard CORS header is ever sent.
  * - Requests must be `application/json`, which a plain HTML form cannot send
  *   without a CORS preflight.
+ * - The dashboard (which can change what program the proxy runs) is held to
+ *   more, in every bind mode: its Host must be a loopback name or the exact
+ *   address and port the request arrived on (bound to 0.0.0.0, any name would
+ *   otherwise do, which is DNS rebinding), and only its own page's origin may
+ *   call it: `allowedOrigins` opens the API, never the dashboard.
  */
 import type { Next } from 'koa';
 import { ProxyError } from '../errors.js';
 import type { ProxyContext } from './context.js';
+import { isDashboardPath } from './dashboard-paths.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -25,10 +31,33 @@ export function hostName(hostHeader: string): string | undefined {
   return match?.[1]?.toLowerCase();
 }
 
+function isLoopbackName(name: string): boolean {
+  return LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/**
+ * For the dashboard: a loopback name, or exactly the address:port the
+ * connection arrived on (the bound address, or this machine's address on that
+ * interface when bound to all of them). A rebinding page's Host is its own
+ * name, so it never matches.
+ */
+export function isAllowedDashboardHost(hostHeader: string | undefined, bindHost: string, local: { localAddress?: string | undefined; localPort?: number | undefined }): boolean {
+  const match = hostHeader === undefined ? null : HOST_VALUE.exec(hostHeader.trim());
+  const name = match?.[1]?.toLowerCase();
+  if (name === undefined) return false;
+  if (isLoopbackName(name)) return true;
+  const port = Number(/:(\d{1,5})$/.exec(hostHeader!.trim())?.[1] ?? 80);
+  if (port !== local.localPort) return false;
+  const bare = name.replace(/^\[|\]$/g, '');
+  const bound = bindHost.toLowerCase();
+  if (bound !== '0.0.0.0' && bound !== '::' && bare === bound) return true;
+  return bare === (local.localAddress ?? '').toLowerCase().replace(/^::ffff:/, '');
+}
+
 export function isAllowedHost(hostHeader: string | undefined, bindHost: string): boolean {
   const name = hostHeader === undefined ? undefined : hostName(hostHeader);
   if (name === undefined) return false;
-  if (LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(name)) return true;
+  if (isLoopbackName(name)) return true;
   // Bound to every interface, the proxy is reached by whatever name the network gives it; it then
   // refuses to start without an access key, which is what protects it (see access-key.ts).
   if (bindHost === '0.0.0.0' || bindHost === '::') return true;
@@ -48,7 +77,9 @@ export function hostAndOriginGuard(settings: () => { host: string; allowedOrigin
         details: { field: 'Host', issue: hostLines > 1 ? 'more than one Host header' : 'absolute-form request target' },
       });
     }
-    if (!isAllowedHost(ctx.get('Host') || undefined, host)) {
+    const dashboard = isDashboardPath(ctx.path);
+    const hostHeader = ctx.get('Host') || undefined;
+    if (dashboard ? !isAllowedDashboardHost(hostHeader, host, ctx.req.socket) : !isAllowedHost(hostHeader, host)) {
       throw new ProxyError('permission_error', 'Host header is not a loopback name; request refused (DNS rebinding protection)', {
         code: 'host_not_allowed',
         details: { field: 'Host', issue: 'not a loopback host' },
@@ -58,6 +89,12 @@ export function hostAndOriginGuard(settings: () => { host: string; allowedOrigin
     // The dashboard page is served from here: its own origin is this Host, which already passed the loopback check.
     const sameOrigin = origin === `http://${ctx.get('Host')}`;
     if (origin && !sameOrigin) {
+      if (dashboard) {
+        throw new ProxyError('permission_error', `Origin ${origin.slice(0, 200)} may not use the dashboard: only its own page may (allowedOrigins opens the API only)`, {
+          code: 'origin_not_allowed',
+          details: { field: 'Origin', issue: 'not the dashboard’s own origin' },
+        });
+      }
       if (!allowedOrigins.includes(origin)) {
         throw new ProxyError('permission_error', `Origin ${origin} is not allowed to use this proxy; add it to allowedOrigins in settings`, {
           code: 'origin_not_allowed',

@@ -77,6 +77,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
   if (bridge) proxy.attachBridge(bridge);
   await proxy.init();
   const { port } = await proxy.start();
+  dataDirs.set(`http://127.0.0.1:${port}`, dataDir);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -92,6 +93,25 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Where each test proxy keeps its data, by the URL it started on: the owner reads the dashboard secret there. */
+const dataDirs = new Map<string, string>();
+
+/** The dashboard URL with its token, as the owner gets it (from the secret file in the proxy's data directory). */
+export async function dashboardLink(url: string, dataDir = dataDirs.get(url)): Promise<string> {
+  if (!dataDir) throw new Error(`no test proxy started at ${url}`);
+  const secret = (await readFile(path.join(dataDir, 'dashboard-secret'), 'utf8')).trim();
+  return `${url}/dashboard/#token=${secret}`;
+}
+
+/** Trades the token for the session cookie, as the page does; answers the Cookie header to send. */
+export async function dashboardCookie(url: string, dataDir = dataDirs.get(url), headers: Record<string, string> = {}): Promise<string> {
+  const token = new URL(await dashboardLink(url, dataDir)).hash.replace('#token=', '');
+  const response = await postJson(`${url}/dashboard/api/session`, { token }, headers);
+  const cookie = response.headers.get('set-cookie');
+  if (response.status !== 200 || !cookie) throw new Error(`the token trade failed: ${response.status} ${await response.text()}`);
+  return cookie.split(';')[0]!;
 }
 
 /** PIDs of fake CLI processes still alive (a pid file left by SIGKILL is checked for liveness). */

@@ -1,0 +1,77 @@
+import { byId } from './dom.js';
+
+/**
+ * How the page in a browser gets into the dashboard API. The proxy prints
+ * `…/dashboard/#token=<secret>`: the token is read from the fragment (which
+ * never reaches a server log or a Referer), dropped from the address bar at
+ * once, and traded for an HttpOnly session cookie. Later visits use the
+ * cookie. Bound beyond loopback, the proxy also asks for its access key.
+ * Without a valid token the page says how to get in and stays locked.
+ */
+
+const NO_TOKEN = 'Open the dashboard with the URL the proxy printed when it started (…/dashboard/#token=…). This page has no valid token.';
+
+interface SessionAnswer {
+  authenticated?: boolean;
+  accessKeyRequired?: boolean;
+  error?: { message?: string; code?: string };
+}
+
+/** Resolves once the browser holds a session cookie; until then the page shows why it is locked. */
+export function establishSession(): Promise<void> {
+  const token = takeToken();
+  return new Promise<void>((resolve) => {
+    const unlocked = () => {
+      byId('auth').hidden = true;
+      resolve();
+    };
+    void start(token, unlocked).catch((error: unknown) => showLocked(`Could not reach the proxy: ${(error as Error).message}`));
+  });
+}
+
+async function start(token: string | undefined, unlocked: () => void): Promise<void> {
+  if (!token) {
+    const current = await session('GET');
+    if (current.body.authenticated) return unlocked();
+    return showLocked(NO_TOKEN);
+  }
+  const answer = await session('POST', { token });
+  if (answer.ok) return unlocked();
+  if (answer.body.error?.code !== 'access_key_required') return showLocked(`${answer.body.error?.message ?? `HTTP ${answer.status}`}. ${NO_TOKEN}`);
+  showLocked('This proxy listens beyond this machine: enter its access key as well.');
+  const form = byId<HTMLFormElement>('auth-key-form');
+  const input = byId<HTMLInputElement>('auth-key-input');
+  form.hidden = false;
+  input.focus();
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void session('POST', { token, accessKey: input.value }).then((retry) => {
+      if (retry.ok) return unlocked();
+      showLocked(retry.body.error?.message ?? `HTTP ${retry.status}`);
+    });
+  });
+}
+
+/** Shows the lock with its reason; also used when a call is refused later (the cookie expired or the secret changed). */
+export function showLocked(message: string): void {
+  byId('auth').hidden = false;
+  byId('auth-message').textContent = message;
+}
+
+export const LOCKED_MESSAGE = NO_TOKEN;
+
+function takeToken(): string | undefined {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('token') ?? undefined;
+  // Dropped at once, trade or not: it must not sit in the address bar, history or a bookmark.
+  if (window.location.hash) window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
+  return token || undefined;
+}
+
+async function session(method: 'GET' | 'POST', body?: object): Promise<{ ok: boolean; status: number; body: SessionAnswer }> {
+  const response = await fetch('api/session', {
+    method,
+    cache: 'no-store',
+    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+  });
+  return { ok: response.ok, status: response.status, body: ((await response.json().catch(() => ({}))) as SessionAnswer) ?? {} };
+}
