@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs/promises';
 import path from 'node:path';
 import { requestRecordSchema, type RequestRecord } from '../../shared/request-record.js';
+import { capRecord } from './limits/client-strings.js';
 import { redact, type Logger } from './logger.js';
 
 /**
@@ -11,6 +12,10 @@ import { redact, type Logger } from './logger.js';
  * Privacy: records are metadata only, and every string in them goes through
  * `redact` before it is written, so a key that slipped into an error message
  * or a user agent never reaches the disk. Files are created owner-only.
+ *
+ * Size: every string in a record is capped (limits/client-strings.ts) and a
+ * line still over MAX_LINE_BYTES loses its kept body and answer, so no line
+ * is ever larger than that, and a file passes `maxBytes` by at most one line.
  *
  * Durability: each batch is one append of complete lines, so a crash leaves
  * at most one partial last line, which the next start drops. A file that
@@ -24,6 +29,8 @@ const FLUSH_DELAY_MS = 250;
 const RETRY_MS = 60_000;
 /** Records kept in memory while the disk refuses them. */
 const MAX_PENDING = 5_000;
+/** The longest line written: far above a capped record's metadata, below two kept bodies at their worst. */
+export const MAX_LINE_BYTES = 256 * 1024;
 
 /** The few file operations history needs; tests inject failures here. */
 export interface HistoryFs {
@@ -68,6 +75,7 @@ export interface HistoryEvents {
 
 interface Pending {
   line: string;
+  bytes: number;
   startedAt: number;
 }
 
@@ -133,7 +141,8 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
       this.options.logger.debug('History is closed; record not saved', { id: record.id });
       return;
     }
-    this.pending.push({ line: `${JSON.stringify(redactRecord(record))}\n`, startedAt: record.startedAt });
+    const line = historyLine(record);
+    this.pending.push({ line, bytes: Buffer.byteLength(line), startedAt: record.startedAt });
     if (this.pending.length > MAX_PENDING) {
       this.pending.shift();
       this.dropped += 1;
@@ -199,7 +208,7 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
     }
     const byId = new Map<string, RequestRecord>();
     for (const record of records) if (record.startedAt >= cutoff) byId.set(record.id, record);
-    this.records = [...byId.values()].sort((a, b) => a.startedAt - b.startedAt).map(redactRecord);
+    this.records = [...byId.values()].sort((a, b) => a.startedAt - b.startedAt).map((record) => redactRecord(capRecord(record)));
     if (notes.length > 0) this.loadProblem = `History: ${notes.join('; ')}.`;
   }
 
@@ -248,27 +257,34 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
   private async write(): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending.splice(0);
-    const data = (this.needsNewline ? '\n' : '') + batch.map((item) => item.line).join('');
-    const bytes = Buffer.byteLength(data);
+    let written = 0;
     try {
       if (!this.dirReady) {
         await this.fs.mkdir(this.options.dir);
         this.dirReady = true;
       }
-      if (this.size > 0 && this.size + bytes > this.limits.maxBytes) await this.rotate();
-      await this.fs.appendFile(this.file(0), data);
+      // Each append fills the current file up to maxBytes (at least one line), then rotates.
+      while (written < batch.length) {
+        if (this.size > 0 && this.size + batch[written]!.bytes > this.limits.maxBytes) await this.rotate();
+        let end = written + 1;
+        let bytes = (this.needsNewline ? 1 : 0) + batch[written]!.bytes;
+        while (end < batch.length && this.size + bytes + batch[end]!.bytes <= this.limits.maxBytes) bytes += batch[end++]!.bytes;
+        const lines = batch.slice(written, end);
+        await this.fs.appendFile(this.file(0), (this.needsNewline ? '\n' : '') + lines.map((item) => item.line).join(''));
+        this.size += bytes;
+        this.needsNewline = false;
+        this.newest[0] = Math.max(this.newest[0] ?? -Infinity, ...lines.map((item) => item.startedAt));
+        written = end;
+      }
     } catch (error) {
       // A failed append may have written part of the batch: the retry starts on
       // a new line, and ids written twice are merged on load.
       this.needsNewline = true;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.dirReady = false;
-      this.pending = [...batch, ...this.pending].slice(-MAX_PENDING);
+      this.pending = [...batch.slice(written), ...this.pending].slice(-MAX_PENDING);
       this.degrade(error);
       return;
     }
-    this.size += bytes;
-    this.needsNewline = false;
-    this.newest[0] = Math.max(this.newest[0] ?? -Infinity, ...batch.map((item) => item.startedAt));
     this.recover();
     await this.expire().catch((error: unknown) => this.options.logger.debug('History: could not delete an expired file', { error: describe(error) }));
   }
@@ -355,6 +371,15 @@ function parseLine(line: string): RequestRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** One record as its history line: capped, redacted, and at most MAX_LINE_BYTES. */
+export function historyLine(record: RequestRecord): string {
+  const capped = redactRecord(capRecord(record));
+  const line = `${JSON.stringify(capped)}\n`;
+  if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return line;
+  const note = `[left out of history: the record was over ${MAX_LINE_BYTES} bytes]`;
+  return `${JSON.stringify({ ...capped, requestBody: capped.requestBody === null ? null : note, responseText: capped.responseText === null ? null : note })}\n`;
 }
 
 /**

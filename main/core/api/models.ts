@@ -1,4 +1,5 @@
 import { ProxyError } from '../errors.js';
+import { capString } from '../limits/client-strings.js';
 
 export interface ModelInfo {
   id: string;
@@ -29,9 +30,11 @@ const CLAUDE_ID = /^claude-[a-z0-9][a-z0-9.\-]{0,99}$/;
 export function resolveModel(requested: string, aliases: Readonly<Record<string, string>>): string {
   const mapped = Object.hasOwn(aliases, requested) ? aliases[requested]! : requested;
   if (CLI_ALIASES.has(mapped) || CLAUDE_ID.test(mapped)) return mapped;
-  throw new ProxyError('not_found_error', `model: ${requested} is not a model this proxy serves`, {
+  // The name is the client's: echoed back capped, so a 30 MB name is not answered, logged or kept whole.
+  const name = capString(requested);
+  throw new ProxyError('not_found_error', `model: ${name} is not a model this proxy serves`, {
     code: 'model_not_found',
-    details: { field: 'model', issue: `Model not found: ${requested}` },
+    details: { field: 'model', issue: `Model not found: ${name}` },
   });
 }
 
