@@ -70,7 +70,7 @@ export class ProxyService {
       bridge: () => this.bridge,
       ...(options.now ? { now: options.now } : {}),
     };
-    this.server = new ServerController(createApp(this.deps).callback());
+    this.server = new ServerController(createApp(this.deps).callback(), undefined, () => this.settings.server);
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
   }
