@@ -69,6 +69,15 @@ describe('issue 9: client input the proxy keeps is bounded', () => {
     assert.ok((await historyText()).length < 64 * 1024);
   });
 
+  test('a long unknown path is echoed and logged capped', async () => {
+    const response = await fetch(`${proxy.url}/v1/${'p'.repeat(12_000)}`);
+    assert.equal(response.status, 404);
+    const message = ((await response.json()) as { error: { message: string } }).error.message;
+    assert.match(message, /^No route for GET \/v1\/p+…\(\+\d+ chars\)$/);
+    assert.ok(message.length < 400);
+    assert.ok(JSON.stringify(lastRecord()).length < 2048);
+  });
+
   test('200,000 unknown fields are named up to a cap and counted, in the header and the log', async () => {
     const body: Record<string, unknown> = { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'ECHO:ok' }] };
     for (let index = 0; index < 200_000; index += 1) body[`unknown_${index}`] = 1;
