@@ -38,8 +38,8 @@ describe('issue 9: client input the proxy keeps is bounded', () => {
     assert.equal(response.status, 400);
     const body = (await response.json()) as { error: { message: string } };
     assert.match(body.error.message, /nested deeper than 128 levels/);
-    // Brackets inside strings are text, not nesting.
-    const quoted = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: `ECHO:${'[{'.repeat(1000)}` }] });
+    // Brackets inside strings (after escaped quotes and backslashes, next to multi-byte characters) are text, not nesting.
+    const quoted = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: `ECHO:${'é"[{\\'.repeat(1000)}` }] });
     assert.equal(quoted.status, 200);
   });
 

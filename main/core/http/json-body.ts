@@ -20,9 +20,9 @@ import type { ProxyContext } from './context.js';
  */
 export function jsonBody(limitBytes: () => number) {
   return async (ctx: ProxyContext, next: Next) => {
-    const text = await readText(ctx, limitBytes());
-    assertJsonDepth(text);
-    const body = parseJson(text);
+    const bytes = await readBytes(ctx, limitBytes());
+    assertJsonDepth(bytes);
+    const body = parseJson(bytes.toString('utf8'));
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw invalidBody('Request body must be a JSON object', 'body is not a JSON object');
     }
@@ -38,7 +38,7 @@ const DECODERS: Record<string, (() => zlib.Gzip | zlib.Inflate | zlib.BrotliDeco
   br: () => zlib.createBrotliDecompress(),
 };
 
-async function readText(ctx: ProxyContext, limit: number): Promise<string> {
+async function readBytes(ctx: ProxyContext, limit: number): Promise<Buffer> {
   const encoding = (ctx.get('Content-Encoding') || 'identity').trim().toLowerCase();
   let stream: Readable = ctx.req;
   let length: string | undefined = ctx.get('Content-Length') || undefined;
@@ -50,7 +50,8 @@ async function readText(ctx: ProxyContext, limit: number): Promise<string> {
     length = undefined;
   }
   try {
-    return await getRawBody(stream, { limit, length, encoding: 'utf-8' });
+    // Bytes, not text: one copy fewer of a large body, and the depth scan reads bytes.
+    return await getRawBody(stream, { limit, length });
   } catch (error) {
     const status = (error as { status?: unknown; type?: unknown })?.status;
     if (status === 413) throw new ProxyError('request_too_large', 'Request body is larger than the configured limit', { code: 'body_too_large' });
@@ -80,19 +81,21 @@ function parseJson(text: string): unknown {
 
 /**
  * Refuses JSON nested deeper than `maxDepth` by counting `[` and `{` outside
- * strings. Unbalanced or invalid text is left for the parser to refuse.
+ * strings, on the UTF-8 bytes (every byte of a multi-byte character is 0x80
+ * or above, so none is mistaken for one of these). Unbalanced or invalid
+ * text is left for the parser to refuse.
  */
-export function assertJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): void {
+export function assertJsonDepth(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): void {
   let depth = 0;
   let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text.charCodeAt(index);
+  for (let index = 0; index < bytes.length; index += 1) {
+    const byte = bytes[index]!;
     if (inString) {
-      if (char === 0x5c) index += 1;
-      else if (char === 0x22) inString = false;
-    } else if (char === 0x22) {
+      if (byte === 0x5c) index += 1;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) {
       inString = true;
-    } else if (char === 0x7b || char === 0x5b) {
+    } else if (byte === 0x7b || byte === 0x5b) {
       depth += 1;
       if (depth > maxDepth) {
         throw new ProxyError('invalid_request_error', `Invalid request: JSON nested deeper than ${maxDepth} levels`, {
@@ -100,7 +103,7 @@ export function assertJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): void {
           details: { issue: `nested deeper than ${maxDepth} levels` },
         });
       }
-    } else if (char === 0x7d || char === 0x5d) {
+    } else if (byte === 0x7d || byte === 0x5d) {
       depth -= 1;
     }
   }
