@@ -92,6 +92,24 @@ describe('issue 9: idle connections and connections per address', () => {
     assert.match(idle.received, /^HTTP\/1\.1 200 /);
   });
 
+  test('an upload that pauses for longer than the idle time is not cut', async () => {
+    const body = JSON.stringify({ model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'ECHO:patient upload' }] });
+    const upload = await openIdle(proxy.port, '127.0.0.3');
+    upload.socket.write(
+      `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+    );
+    // The clock: an answer that starts three idle periods later.
+    const slow = await postJson(`${proxy.url}/v1/messages`, { model: 'claude-fake-slow-start', max_tokens: 5, messages: [{ role: 'user', content: 'ECHO:tick' }] });
+    assert.equal(slow.status, 200);
+    await slow.text();
+    assert.equal(upload.closed, false, 'the paused upload was closed');
+    // write, not end: Node aborts a request whose client half-closes.
+    upload.socket.write(body.slice(10));
+    await waitFor(() => upload.closed || undefined, 30_000, 50);
+    assert.match(upload.received, /^HTTP\/1\.1 200 /);
+    assert.match(upload.received, /patient upload/);
+  });
+
   test('an answer that takes longer than the idle time to start is not cut, streaming or not', async () => {
     const slow = { model: 'claude-fake-slow-start', max_tokens: 5, messages: [{ role: 'user', content: 'ECHO:worth the wait' }] };
     const whole = await postJson(`${proxy.url}/v1/messages`, slow);
