@@ -54,6 +54,15 @@ export const settingsSchema = z.object({
     })
     .prefault({}),
   maxBodyBytes: z.number().int().min(1024).default(32 * MB),
+  /** Connection limits (main/core/connection-guard.ts); they apply from the next connection. */
+  server: z
+    .object({
+      /** A connection with no request in flight is closed after this long without a byte. */
+      idleSocketTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+      /** Open connections one client address may hold; more get a 503. */
+      maxConnectionsPerClient: z.number().int().min(1).max(100_000).default(128),
+    })
+    .prefault({}),
   /** Extra model names clients may use, mapped to a CLI model (e.g. "gpt-4o": "sonnet"). */
   modelAliases: modelAliasesSchema.default({}),
   /**

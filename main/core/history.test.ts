@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RequestRecord } from '../../shared/request-record.js';
 import { postJson, startTestProxy, waitFor } from '../test/helpers/test-proxy.js';
-import { HISTORY_FILE, nodeHistoryFs, RequestHistory, type HistoryFs, type HistoryOptions } from './history.js';
+import { HISTORY_FILE, MAX_LINE_BYTES, nodeHistoryFs, RequestHistory, type HistoryFs, type HistoryOptions } from './history.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { RequestLog } from './request-log.js';
 
@@ -223,12 +223,15 @@ describe('RequestHistory', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['history.jsonl'], 'the file holding only expired records is gone');
     assert.equal(later.problem, undefined);
 
-    // While running: a rotation that leaves an expired file behind deletes it.
+    // While running: a rotation that leaves an expired file behind deletes it. One line per file
+    // here, so `mid` is rotated out by new1 (and expired), and new1 by new2 (kept).
     now = T0 + 9 * DAY;
+    later.configure({ ...options, maxBytes: lineBytes });
     later.append(record('new1', { startedAt: now }));
     later.append(record('new2', { startedAt: now + 1 }));
     await later.close();
-    assert.deepEqual((await readdir(dir)).sort(), ['history.jsonl']);
+    assert.deepEqual((await readdir(dir)).sort(), ['history.1.jsonl', 'history.jsonl']);
+    assert.match(await readFile(path.join(dir, 'history.1.jsonl'), 'utf8'), /^\{"id":"new1".*\n$/);
     assert.deepEqual(
       (await open(options)).loaded.map((r) => r.id),
       ['new1', 'new2'],
@@ -360,6 +363,42 @@ describe('RequestHistory', () => {
     assert.equal(loaded?.userAgent, 'curl/8 [redacted]');
     assert.equal(loaded?.inputTokens, 12);
     assert.equal(loaded?.outputTokens, 5);
+  });
+
+  test('issue 9: a record full of 30 MB client strings writes one capped line, and no file passes maxBytes by more than one line', async () => {
+    fresh();
+    const huge = 'm'.repeat(30 * 1024 * 1024);
+    const maxBytes = 64 * 1024;
+    const history = await open({ maxBytes, maxFiles: 3 });
+    for (let index = 0; index < 20; index += 1) {
+      history.append(
+        record(`big${index}`, {
+          model: huge,
+          userAgent: huge,
+          path: `/v1/${huge}`,
+          ignored: [huge, ...Array.from({ length: 5_000 }, (_, key) => `k${key}`)],
+          error: { type: 'invalid_request_error', code: 'model_not_found', message: `model: ${huge} is not a model this proxy serves` },
+          requestBody: '\u0001'.repeat(200_000),
+          responseText: '\u0001'.repeat(200_000),
+        }),
+      );
+    }
+    await history.close();
+    for (const name of await readdir(dir)) {
+      const text = await readFile(path.join(dir, name), 'utf8');
+      const lines = text.split('\n').filter(Boolean);
+      for (const line of lines) assert.ok(Buffer.byteLength(line) < MAX_LINE_BYTES, `${name}: a line of ${Buffer.byteLength(line)} bytes`);
+      const lastLine = Buffer.byteLength(lines.at(-1) ?? '') + 1;
+      assert.ok(Buffer.byteLength(text) <= maxBytes + lastLine, `${name} is ${Buffer.byteLength(text)} bytes`);
+    }
+    const loaded = (await open({ maxBytes, maxFiles: 3 })).loaded;
+    const last = loaded.at(-1)!;
+    assert.equal(last.id, 'big19');
+    assert.equal(last.model, `${'m'.repeat(256)}…(+${huge.length - 256} chars)`);
+    assert.equal(last.ignored.length, 65);
+    assert.equal(last.ignored.at(-1), '…and 4937 more fields');
+    assert.ok(last.error!.message.length < 1100);
+    assert.match(last.requestBody!, /^\[left out of history/);
   });
 
   test('appends after close are dropped, not thrown', async () => {

@@ -1,8 +1,12 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs/promises';
 import path from 'node:path';
-import { requestRecordSchema, type RequestRecord } from '../../shared/request-record.js';
-import { redact, type Logger } from './logger.js';
+import type { RequestRecord } from '../../shared/request-record.js';
+import { historyLine, parseHistory, redactRecord } from './history-lines.js';
+import { capRecord } from './limits/client-strings.js';
+import type { Logger } from './logger.js';
+
+export { historyLine, MAX_LINE_BYTES, parseHistory, redactRecord, type ParsedHistory } from './history-lines.js';
 
 /**
  * The request history on disk: one JSON line per finished request in
@@ -11,6 +15,10 @@ import { redact, type Logger } from './logger.js';
  * Privacy: records are metadata only, and every string in them goes through
  * `redact` before it is written, so a key that slipped into an error message
  * or a user agent never reaches the disk. Files are created owner-only.
+ *
+ * Size: every string in a record is capped (limits/client-strings.ts) and a
+ * line still over MAX_LINE_BYTES loses its kept body and answer, so no line
+ * is ever larger than that, and a file passes `maxBytes` by at most one line.
  *
  * Durability: each batch is one append of complete lines, so a crash leaves
  * at most one partial last line, which the next start drops. A file that
@@ -68,6 +76,7 @@ export interface HistoryEvents {
 
 interface Pending {
   line: string;
+  bytes: number;
   startedAt: number;
 }
 
@@ -133,7 +142,8 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
       this.options.logger.debug('History is closed; record not saved', { id: record.id });
       return;
     }
-    this.pending.push({ line: `${JSON.stringify(redactRecord(record))}\n`, startedAt: record.startedAt });
+    const line = historyLine(record);
+    this.pending.push({ line, bytes: Buffer.byteLength(line), startedAt: record.startedAt });
     if (this.pending.length > MAX_PENDING) {
       this.pending.shift();
       this.dropped += 1;
@@ -199,7 +209,7 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
     }
     const byId = new Map<string, RequestRecord>();
     for (const record of records) if (record.startedAt >= cutoff) byId.set(record.id, record);
-    this.records = [...byId.values()].sort((a, b) => a.startedAt - b.startedAt).map(redactRecord);
+    this.records = [...byId.values()].sort((a, b) => a.startedAt - b.startedAt).map((record) => redactRecord(capRecord(record)));
     if (notes.length > 0) this.loadProblem = `History: ${notes.join('; ')}.`;
   }
 
@@ -248,27 +258,34 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
   private async write(): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending.splice(0);
-    const data = (this.needsNewline ? '\n' : '') + batch.map((item) => item.line).join('');
-    const bytes = Buffer.byteLength(data);
+    let written = 0;
     try {
       if (!this.dirReady) {
         await this.fs.mkdir(this.options.dir);
         this.dirReady = true;
       }
-      if (this.size > 0 && this.size + bytes > this.limits.maxBytes) await this.rotate();
-      await this.fs.appendFile(this.file(0), data);
+      // Each append fills the current file up to maxBytes (at least one line), then rotates.
+      while (written < batch.length) {
+        if (this.size > 0 && this.size + batch[written]!.bytes > this.limits.maxBytes) await this.rotate();
+        let end = written + 1;
+        let bytes = (this.needsNewline ? 1 : 0) + batch[written]!.bytes;
+        while (end < batch.length && this.size + bytes + batch[end]!.bytes <= this.limits.maxBytes) bytes += batch[end++]!.bytes;
+        const lines = batch.slice(written, end);
+        await this.fs.appendFile(this.file(0), (this.needsNewline ? '\n' : '') + lines.map((item) => item.line).join(''));
+        this.size += bytes;
+        this.needsNewline = false;
+        this.newest[0] = Math.max(this.newest[0] ?? -Infinity, ...lines.map((item) => item.startedAt));
+        written = end;
+      }
     } catch (error) {
       // A failed append may have written part of the batch: the retry starts on
       // a new line, and ids written twice are merged on load.
       this.needsNewline = true;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.dirReady = false;
-      this.pending = [...batch, ...this.pending].slice(-MAX_PENDING);
+      this.pending = [...batch.slice(written), ...this.pending].slice(-MAX_PENDING);
       this.degrade(error);
       return;
     }
-    this.size += bytes;
-    this.needsNewline = false;
-    this.newest[0] = Math.max(this.newest[0] ?? -Infinity, ...batch.map((item) => item.startedAt));
     this.recover();
     await this.expire().catch((error: unknown) => this.options.logger.debug('History: could not delete an expired file', { error: describe(error) }));
   }
@@ -315,55 +332,6 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
     this.options.logger.info(`History is being saved again${lost}`);
     this.emit('problem', this.problem);
   }
-}
-
-export interface ParsedHistory {
-  records: RequestRecord[];
-  /** Complete lines that are not a valid record (blank lines do not count). */
-  invalidLines: number;
-  /** Text after the last newline: none, a whole record that lost its newline, or a broken fragment. */
-  tail: 'none' | 'valid' | 'invalid';
-  /** Bytes up to and including the last newline. */
-  completeBytes: number;
-}
-
-export function parseHistory(buffer: Buffer): ParsedHistory {
-  // Split on the byte, so a multi-byte character cut by a crash cannot shift the truncation point.
-  const completeBytes = buffer.lastIndexOf(0x0a) + 1;
-  const records: RequestRecord[] = [];
-  let invalidLines = 0;
-  for (const line of buffer.subarray(0, completeBytes).toString('utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const record = parseLine(line);
-    if (record) records.push(record);
-    else invalidLines += 1;
-  }
-  const rest = buffer.subarray(completeBytes).toString('utf8');
-  let tail: ParsedHistory['tail'] = 'none';
-  if (rest.trim() !== '') {
-    const record = parseLine(rest);
-    if (record) records.push(record);
-    tail = record ? 'valid' : 'invalid';
-  }
-  return { records, invalidLines, tail, completeBytes };
-}
-
-function parseLine(line: string): RequestRecord | undefined {
-  try {
-    const parsed = requestRecordSchema.safeParse(JSON.parse(line));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Masks credentials in every string of a record. Values only: the record's
- * field names are fixed and none of them names a credential, while a name
- * rule could blank a count such as `inputTokens`.
- */
-export function redactRecord(record: RequestRecord): RequestRecord {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, redact(value)])) as RequestRecord;
 }
 
 async function ignoreMissing(operation: Promise<void>): Promise<void> {

@@ -73,7 +73,7 @@ export class ProxyService {
       dashboardSecret: () => this.dashboardSecret,
       ...(options.now ? { now: options.now } : {}),
     };
-    this.server = new ServerController(createApp(this.deps).callback());
+    this.server = new ServerController(createApp(this.deps).callback(), undefined, () => this.settings.server);
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
   }

@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { RequestRecord } from '../../shared/request-record.js';
+import { capRecord } from './limits/client-strings.js';
 
 /**
  * The live request log: a bounded buffer of the most recent requests, newest
  * last, with an event per change so the window (or any listener) follows
- * requests as they stream. Records hold metadata only.
+ * requests as they stream. Records hold metadata only, and every string a
+ * client chose is capped on the way in (limits/client-strings.ts), so what the
+ * log, its events and history keep stays bounded.
  */
 
 export interface RequestLogEvents {
@@ -20,7 +23,8 @@ export class RequestLog extends EventEmitter<RequestLogEvents> {
     super();
   }
 
-  add(record: RequestRecord): RequestRecord {
+  add(added: RequestRecord): RequestRecord {
+    const record = capRecord(added);
     this.records.set(record.id, record);
     this.trim();
     this.emit('added', { ...record });
@@ -31,7 +35,7 @@ export class RequestLog extends EventEmitter<RequestLogEvents> {
   seed(records: readonly RequestRecord[]): void {
     const live = [...this.records.values()];
     this.records.clear();
-    for (const record of records) this.records.set(record.id, { ...record });
+    for (const record of records) this.records.set(record.id, capRecord({ ...record }));
     for (const record of live) {
       this.records.delete(record.id);
       this.records.set(record.id, record);
@@ -49,7 +53,7 @@ export class RequestLog extends EventEmitter<RequestLogEvents> {
   update(id: string, patch: Partial<Omit<RequestRecord, 'id'>>): void {
     const record = this.records.get(id);
     if (!record) return;
-    Object.assign(record, patch);
+    Object.assign(record, capRecord(patch));
     this.emit('updated', { ...record });
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { guardConnections, type ConnectionLimits } from './connection-guard.js';
 
 /**
  * Owns the listening socket; the Koa app is only its request handler. Moving
@@ -54,6 +55,8 @@ export class ServerController extends EventEmitter<ServerEvents> {
   constructor(
     private readonly handler: http.RequestListener,
     private readonly limits: { requestTimeoutMs: number; checkIntervalMs: number } = { requestTimeoutMs: 60_000, checkIntervalMs: 5_000 },
+    /** Read for each new connection, so a settings change applies from the next one. */
+    private readonly connections: () => ConnectionLimits = () => ({ idleSocketTimeoutMs: 10_000, maxConnectionsPerClient: 128 }),
   ) {
     super();
   }
@@ -76,7 +79,8 @@ export class ServerController extends EventEmitter<ServerEvents> {
     // that stalls mid-upload gets a 408. Answers can stream for minutes: their limit is the CLI manager's.
     server.requestTimeout = this.limits.requestTimeoutMs;
     server.headersTimeout = Math.min(30_000, this.limits.requestTimeoutMs);
-    server.keepAliveTimeout = 5_000;
+    server.keepAliveTimeout = Math.min(5_000, this.connections().idleSocketTimeoutMs);
+    guardConnections(server, this.connections);
     server.on('clientError', answerClientError);
     // Node answers an unknown `Expect` with a bare 417; the same refusal, in JSON.
     server.on('checkExpectation', (_request, response: http.ServerResponse) => {

@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { curlCommand, placeholderBody, shellQuote } from './curl.js';
+import { curlCommand, percentUnsafe, placeholderBody, shellQuote, shellSafeJson } from './curl.js';
 
 const base = { method: 'POST', model: 'sonnet', stream: false, userAgent: null } as const;
 
-test('shellQuote survives a real shell, quotes and all', () => {
-  for (const value of [`it's`, `'; rm -rf / #`, '$(whoami) `id` "x" \\ \n end', '']) {
-    assert.equal(execFileSync('sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' }), value);
-  }
+test('shellQuote takes only values already made safe', () => {
+  assert.equal(shellQuote('a "b" $(c) `d` ; # \\n'), `'a "b" $(c) \`d\` ; # \\n'`);
+  for (const value of [`it's`, 'a\\\\b', 'ends\\', 'new\nline', 'smart ’ quote']) assert.throws(() => shellQuote(value), /characters a shell may read/);
+});
+
+test('unsafe characters in a header are percent-encoded; the JSON body keeps its value', () => {
+  assert.equal(percentUnsafe(`\\'; touch x; #`), '%5C%27; touch x; #');
+  assert.equal(percentUnsafe('é ’\n'), '%C3%A9 %E2%80%99%0A');
+  const body = JSON.stringify({ text: `it's \\ \\' "q" ’ é \u2028 \u0000 😀` });
+  const safe = shellSafeJson(body);
+  assert.match(safe, /^[\x20-\x26\x28-\x7e]*$/);
+  assert.ok(!/\\(\\|$)/.test(safe));
+  assert.deepEqual(JSON.parse(safe), JSON.parse(body));
 });
 
 test('the placeholder body has the shape of the API, model and stream flag', () => {
@@ -27,7 +35,7 @@ test('the placeholder body has the shape of the API, model and stream flag', () 
   assert.equal((placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages', model: null }) as { model: string }).model, 'sonnet');
 });
 
-test('a streamed Anthropic request becomes curl -N with its headers and body', () => {
+test('a streamed Anthropic request becomes curl -N with its headers and body, on one line', () => {
   const { command, placeholder } = curlCommand({ ...base, api: 'anthropic', path: '/v1/messages', stream: true, userAgent: 'Anthropic/JS 1.0' }, 'http://127.0.0.1:8000/');
   assert.equal(placeholder, true);
   assert.equal(
@@ -38,7 +46,7 @@ test('a streamed Anthropic request becomes curl -N with its headers and body', (
       "-H 'anthropic-version: 2023-06-01'",
       "-H 'user-agent: Anthropic/JS 1.0'",
       `-d '{"model":"sonnet","max_tokens":1024,"messages":[{"role":"user","content":"Hello"}],"stream":true}'`,
-    ].join(' \\\n  '),
+    ].join(' '),
   );
 });
 

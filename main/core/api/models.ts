@@ -1,4 +1,5 @@
 import { ProxyError } from '../errors.js';
+import { capString } from '../limits/client-strings.js';
 
 export interface ModelInfo {
   id: string;
@@ -21,17 +22,22 @@ const CLI_ALIASES = new Set(['sonnet', 'opus', 'haiku']);
 // Any Anthropic model id; the CLI passes it to the API verbatim. The character set
 // also keeps a model name from ever looking like another CLI flag.
 const CLAUDE_ID = /^claude-[a-z0-9][a-z0-9.\-]{0,99}$/;
+/** Longer than any alias (settings allow 200 characters) or `claude-*` id. */
+const MAX_MODEL_NAME = 256;
 
 /**
  * Maps a requested model to what the CLI gets on `--model`: a CLI alias, a
  * `claude-*` id, or a name the user aliased in settings (e.g. `gpt-4o` → `sonnet`).
  */
 export function resolveModel(requested: string, aliases: Readonly<Record<string, string>>): string {
-  const mapped = Object.hasOwn(aliases, requested) ? aliases[requested]! : requested;
-  if (CLI_ALIASES.has(mapped) || CLAUDE_ID.test(mapped)) return mapped;
-  throw new ProxyError('not_found_error', `model: ${requested} is not a model this proxy serves`, {
+  // No alias or id is this long: a huge name is refused before it is used as a key (which would copy it).
+  const mapped = requested.length <= MAX_MODEL_NAME && Object.hasOwn(aliases, requested) ? aliases[requested]! : requested;
+  if (mapped.length <= MAX_MODEL_NAME && (CLI_ALIASES.has(mapped) || CLAUDE_ID.test(mapped))) return mapped;
+  // The name is the client's: echoed back capped, so a 30 MB name is not answered, logged or kept whole.
+  const name = capString(requested);
+  throw new ProxyError('not_found_error', `model: ${name} is not a model this proxy serves`, {
     code: 'model_not_found',
-    details: { field: 'model', issue: `Model not found: ${requested}` },
+    details: { field: 'model', issue: `Model not found: ${name}` },
   });
 }
 

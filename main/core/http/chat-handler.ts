@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { ChatRequest } from '../api/chat-request.js';
 import { ProxyError, toProxyError } from '../errors.js';
+import { ignoredHeader } from '../limits/client-strings.js';
 import { TurnCollector } from '../translate/collect-turn.js';
 import { anthropicEvent, anthropicMessage, anthropicPing } from '../translate/to-anthropic.js';
 import { createOpenAIStreamState, openaiChunks, openaiCompletion } from '../translate/to-openai.js';
@@ -17,16 +18,6 @@ import { EventChannel } from './event-channel.js';
  */
 
 const PING_INTERVAL_MS = 15_000;
-/**
- * Field names come from the client: only plain ones are named (a header cannot
- * carry newlines or non-Latin-1 text, and must stay short); the rest are counted.
- */
-export function ignoredHeader(fields: readonly string[]): string {
-  const plain = fields.filter((field) => /^[A-Za-z0-9_.-]{1,64}$/.test(field)).slice(0, 32);
-  const others = fields.length - plain.length;
-  return [...plain, ...(others > 0 ? [`(${others} other field${others === 1 ? '' : 's'})`] : [])].join(', ');
-}
-
 /** What is kept of a body or an answer when `logBodies` is on. */
 const MAX_KEPT_CHARS = 64 * 1024;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
 import { anthropicErrorBody, openaiErrorBody, ProxyError, toProxyError } from '../errors.js';
+import { capString } from '../limits/client-strings.js';
 import type { Logger } from '../logger.js';
 import { dialectFor, type ProxyContext } from './context.js';
 
@@ -16,14 +17,15 @@ export function errorHandler(logger: Logger) {
     try {
       await next();
       if (ctx.status === 405 && ctx.body === undefined) {
-        throw new ProxyError('invalid_request_error', `Method ${ctx.method} is not allowed on ${ctx.path}`, {
+        throw new ProxyError('invalid_request_error', `Method ${ctx.method} is not allowed on ${capString(ctx.path)}`, {
           code: 'method_not_allowed',
           status: 405,
           headers: { Allow: ctx.response.get('Allow') },
         });
       }
       if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ProxyError('not_found_error', `No route for ${ctx.method} ${ctx.path}`, {
+        // The path is the client's (up to Node's 16 KB header limit): echoed capped.
+        throw new ProxyError('not_found_error', `No route for ${ctx.method} ${capString(ctx.path)}`, {
           code: 'route_not_found',
           details: { field: 'path', issue: 'Unknown endpoint' },
         });
