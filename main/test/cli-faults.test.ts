@@ -196,7 +196,7 @@ describe('ending CLI processes', () => {
       for (const flag of ['-p', '--output-format=stream-json', '--verbose', '--include-partial-messages', '--input-format=stream-json', '--model=claude-3-5-sonnet-20241022', '--tools=', '--max-turns=1', '--setting-sources=', '--strict-mcp-config', '--no-session-persistence', '--permission-mode=dontAsk']) {
         assert.ok(entry.argv.includes(flag), flag);
       }
-      assert.equal(entry.env.CLAUDE_CODE_MAX_OUTPUT_TOKENS, '512', 'rounded up to a power of two (cli-launch.ts)');
+      assert.equal(entry.env.CLAUDE_CODE_MAX_OUTPUT_TOKENS, '321');
       assert.equal(entry.env.NODE_OPTIONS, null);
       assert.equal(entry.env.BUN_ENABLE_CRASH_REPORTING, '0');
       assert.equal(entry.env.DISABLE_TELEMETRY, '1');

@@ -74,7 +74,7 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     assert.equal(systemTexts(call).at(-1), 'You are terse.');
     assert.ok(systemTexts(call).every((text) => text.length < 1000), 'no long agent prompt');
     // Rounded up to a power of two, so the warm pool is not split per value (cli-launch.ts).
-    assert.equal(call.body.max_tokens, 512);
+    assert.equal(call.body.max_tokens, 321);
     assert.deepEqual(call.body.thinking, { type: 'disabled' });
   });
 

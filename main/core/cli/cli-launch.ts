@@ -40,25 +40,8 @@ export function cliArgs(request: LaunchRequest): string[] {
 export function buildLaunch(cli: string | CliCommand, cwd: string, request: LaunchRequest, baseEnv?: NodeJS.ProcessEnv): CliLaunch {
   const { command, args } = typeof cli === 'string' ? { command: cli, args: [] } : cli;
   const extra: Record<string, string> = {};
-  if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(outputCapBucket(request.maxTokens));
+  if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   if (request.thinking && request.thinkingBudget !== undefined) extra.MAX_THINKING_TOKENS = String(request.thinkingBudget);
   return { command, args: [...args, ...cliArgs(request)], env: cliEnv(extra, baseEnv), cwd };
 }
 
-/**
- * The output cap is fixed when the CLI starts, and warm processes are kept
- * per launch (warm-pool.ts): passed as asked, every distinct `max_tokens`
- * would start processes of its own and leave the warm ones unused. So above
- * EXACT_OUTPUT_CAP it is rounded up to a power of two, which leaves about 30
- * keys in all. The cost: such an answer may run past the `max_tokens` asked,
- * up to that power of two (the CLI itself lowers values above the model's own
- * limit). Small caps, used for short classifications and probes, stay exact.
- */
-export const EXACT_OUTPUT_CAP = 16;
-
-export function outputCapBucket(maxTokens: number): number {
-  if (maxTokens <= EXACT_OUTPUT_CAP) return maxTokens;
-  let bucket = EXACT_OUTPUT_CAP;
-  while (bucket < maxTokens) bucket *= 2;
-  return bucket;
-}

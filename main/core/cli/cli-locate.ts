@@ -38,8 +38,10 @@ export interface CliLocation {
   command: CliCommand | undefined;
   /** Where it was looked for, to explain a miss. */
   searched: string[];
-  /** Why a file that was there cannot be used (a refused explicit path, a broken npm shim). */
+  /** Why a file that was there cannot be used (a broken npm shim). */
   problem?: string;
+  /** Why an explicit path was not used (cli-path-check.ts), when it was not. */
+  refused?: string;
 }
 
 export function systemHost(env: NodeJS.ProcessEnv = process.env): LocateHost {
@@ -126,7 +128,7 @@ export async function locateCli(explicit: string | undefined, host: LocateHost =
   if (explicit) {
     // Checked at every use, not only when set: the file could be swapped after it was accepted.
     const refused = await host.pathProblem?.(candidates[0]!);
-    if (refused) return { path: undefined, command: undefined, searched: candidates, problem: `Claude CLI path refused: ${candidates[0]} ${refused}` };
+    if (refused) return { path: undefined, command: undefined, searched: candidates, refused: `${candidates[0]} ${refused}` };
   }
   let problem: string | undefined;
   for (const candidate of candidates) {

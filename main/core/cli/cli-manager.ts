@@ -98,7 +98,7 @@ export class CliManager {
     try {
       const location = await this.locator.locate(this.options.cliPath);
       if (!location.path || !location.command) {
-        throw new ProxyError('service_unavailable', location.problem ?? `Claude CLI not found. ${INSTALL_HINT}`, {
+        throw new ProxyError('service_unavailable', location.problem ?? notFound(location.refused), {
           code: 'cli_not_found',
           details: { searched: location.searched.slice(0, 12) },
         });
@@ -167,7 +167,7 @@ export class CliManager {
       pool: this.pool.stats(),
     };
     if (!location.path || !location.command) {
-      return { ...base, path: location.path, version: undefined, problem: location.problem ?? `Claude CLI not found. ${INSTALL_HINT}` };
+      return { ...base, path: location.path, version: undefined, problem: location.problem ?? notFound(location.refused) };
     }
     // Asked again when the binary at that path changed (an update in place), not on every /health.
     // The file that really runs: behind a Windows npm shim, the binary or script it names.
@@ -199,4 +199,8 @@ export class CliManager {
 
 function slotOptions(cli: CliSettings) {
   return { maxActive: cli.maxConcurrent, maxQueued: cli.maxQueue, maxWaitMs: cli.queueTimeoutMs };
+}
+
+function notFound(refused: string | undefined): string {
+  return `Claude CLI not found${refused ? ` (refused: ${refused})` : ''}. ${INSTALL_HINT}`;
 }

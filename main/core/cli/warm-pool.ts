@@ -198,7 +198,10 @@ export class WarmPool {
         const use = this.keys.get(key);
         return use !== undefined && now - use.lastUsed < this.settings.idleTimeoutMs && now >= use.backoffUntil;
       })
-      .sort((a, b) => b[1] - a[1] || this.keys.get(b[0])!.lastUsed - this.keys.get(a[0])!.lastUsed)
+      // A tie keeps what is already warm: a client that changes a per-request value such as `max_tokens` on
+      // every request would otherwise have each new kind displace the last, ending a warm process nobody used
+      // for every request it makes (20 processes for 10 requests). So the pool's waste stays below maxWarm.
+      .sort((a, b) => b[1] - a[1] || Number(this.isWarm(b[0])) - Number(this.isWarm(a[0])) || this.keys.get(b[0])!.lastUsed - this.keys.get(a[0])!.lastUsed)
       .map(([key]) => key);
     const targets = new Map<string, number>();
     let left = this.capacity();
@@ -210,6 +213,10 @@ export class WarmPool {
     // What the budget still allows goes to the busiest key, which is the likeliest to see concurrent requests.
     if (ranked[0] !== undefined && left > 0) targets.set(ranked[0], targets.get(ranked[0])! + left);
     return targets;
+  }
+
+  private isWarm(key: string): boolean {
+    return this.warm.some((entry) => entry.key === key);
   }
 
   private scheduleRefill(): void {
