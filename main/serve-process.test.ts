@@ -98,8 +98,8 @@ const exitOf = (child: ChildProcess) =>
 
 describe('the compiled server as one process', () => {
   before(() => {
-    const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-server.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    assert.equal(build.status, 0, 'scripts/build-server.mjs failed');
+    const build = spawnSync(process.execPath, [path.join(root, 'main', 'build-server.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    assert.equal(build.status, 0, 'main/build-server.mjs failed');
   });
 
   after(async () => {
