@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -78,4 +78,25 @@ describe('npm run serve: settings saved from the window', () => {
     assert.deepEqual(await update({ rateLimit: { burst: -1 } }), { ok: false, error: { field: 'rateLimit.burst', message: 'must be at least 0' } });
     assert.deepEqual(await settingsFile(), before);
   });
+});
+
+test('a data directory that is not private to the owner: the server refuses to start, before reading anything from it', async () => {
+  const sticky = await mkdtemp(path.join(tmpdir(), 'ccp-shared-'));
+  await chmod(sticky, 0o1777);
+  // What another account could have left there, for a proxy that read it anyway.
+  await writeFile(path.join(sticky, 'settings.json'), JSON.stringify({ cliPath: '/bin/sh' }));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/serve.ts', '--port', String(await freePort()), '--data-dir', sticky, '--claude-path', FAKE_CLI], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /Not starting: the data directory .* is a shared directory/);
+    assert.doesNotMatch(stderr, /listening/);
+  } finally {
+    await rm(sticky, { recursive: true, force: true });
+  }
 });

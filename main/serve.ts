@@ -10,6 +10,7 @@ import { BridgeService } from './core/bridge/bridge-service.js';
 import { consoleLogger, type LogLevel } from './core/logger.js';
 import { ProxyService } from './core/proxy.js';
 import { ServerError } from './core/server-controller.js';
+import { privateDirectory } from './core/dashboard-secret.js';
 import { defaultDataDir, loadSettings, updateSettingsFile, type Settings } from './core/settings.js';
 import { proxyVersion } from './core/version.js';
 import { isLoopbackHost } from './core/http/security.js';
@@ -43,7 +44,15 @@ async function main(): Promise<void> {
     return;
   }
   const logger = consoleLogger(values['log-level'] as LogLevel);
-  const dataDir = values['data-dir'] ?? process.env.CLAUDE_PROXY_DATA_DIR ?? defaultDataDir();
+  let dataDir: string;
+  try {
+    // Before anything is read from it: whoever can write settings.json there chooses the program the proxy runs.
+    dataDir = await privateDirectory(values['data-dir'] ?? process.env.CLAUDE_PROXY_DATA_DIR ?? defaultDataDir());
+  } catch (error) {
+    logger.error(`Not starting: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  }
   const loaded = await loadSettings(dataDir);
   if (loaded.problem) logger.warn(`Settings: ${loaded.problem}`);
   const settings: Settings = {
@@ -85,6 +94,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info(`${reason}: stopping (ending CLI processes)`);
     bridge.close();
+    // A stuck disk or a CLI that ignores its signals must not keep the server from exiting; the watchdog ends any CLI left.
+    setTimeout(() => {
+      logger.error('Stopping took too long: exiting now');
+      process.exit(1);
+    }, settings.cli.killGraceMs + 10_000).unref();
     proxy.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -7,7 +7,7 @@
  * in a file that is 0600; the headless server prints it in its dashboard URL.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export const SECRET_FILE = 'dashboard-secret';
@@ -37,14 +37,21 @@ export async function loadDashboardSecret(dataDir: string): Promise<string> {
   throw new Error(`${file} exists but does not hold a dashboard secret; delete it to make a new one`);
 }
 
-/** The directory is made if missing and closed to others; one that is shared (sticky, like /tmp) or not ours is refused. */
-async function privateDirectory(dir: string): Promise<void> {
+/**
+ * The directory is made if missing and closed to others; one that is shared
+ * (sticky, like /tmp) or not ours is refused. Answers its real path: the
+ * headless server uses that from then on, so a link to it that someone could
+ * re-point after this check changes nothing.
+ */
+export async function privateDirectory(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (!posix) return;
-  const info = await stat(dir);
+  const real = await realpath(dir);
+  if (!posix) return real;
+  const info = await stat(real);
   if ((info.mode & 0o1000) !== 0) throw new Error(`the data directory ${dir} is a shared directory (sticky bit); choose a private one`);
   if (process.getuid && info.uid !== process.getuid()) throw new Error(`the data directory ${dir} belongs to another account (uid ${info.uid})`);
-  if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  if ((info.mode & 0o077) !== 0) await chmod(real, 0o700);
+  return real;
 }
 
 async function readSecret(file: string): Promise<string | undefined> {

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { cliPathProblemAsync } from './cli-path-check.js';
+import { checkCliPath, type PathCheck } from './cli-path-check.js';
 import { isShim, parseCmdShim } from './cmd-shim.js';
 
 /**
@@ -22,8 +22,8 @@ export interface LocateHost {
   /** A file this user may run (on Windows: one that exists). */
   isRunnable(file: string): Promise<boolean>;
   readText(file: string): Promise<string | undefined>;
-  /** Why an explicit path may not be run (cli-path-check.ts); absent where the host cannot tell. */
-  pathProblem?(file: string): Promise<string | undefined>;
+  /** Whether an explicit path may be run, and the file it leads to (cli-path-check.ts); absent where the host cannot tell. */
+  checkPath?(file: string): Promise<PathCheck>;
 }
 
 /** What to spawn: the binary itself, or Node and the script an npm shim names. */
@@ -61,7 +61,7 @@ export function systemHost(env: NodeJS.ProcessEnv = process.env): LocateHost {
       }
     },
     readText: (file) => readFile(file, 'utf8').catch(() => undefined),
-    pathProblem: (file) => cliPathProblemAsync(file),
+    checkPath: (file) => checkCliPath(file),
   };
 }
 
@@ -127,8 +127,14 @@ export async function locateCli(explicit: string | undefined, host: LocateHost =
   const candidates = explicit ? [p.resolve(explicit)] : [...new Set(defaultCliCandidates(host))];
   if (explicit) {
     // Checked at every use, not only when set: the file could be swapped after it was accepted.
-    const refused = await host.pathProblem?.(candidates[0]!);
-    if (refused) return { path: undefined, command: undefined, searched: candidates, refused: `${candidates[0]} ${refused}` };
+    const checked = await host.checkPath?.(candidates[0]!);
+    if (checked?.problem) return { path: undefined, command: undefined, searched: candidates, refused: `${candidates[0]} ${checked.problem}` };
+    // What was checked is what runs: the link's target, not a link that could be re-pointed since.
+    if (checked?.real && (await host.isRunnable(checked.real))) {
+      const resolved = await resolveCommand(checked.real, host);
+      if (resolved.command) return { path: candidates[0], command: resolved.command, searched: candidates };
+      return { path: undefined, command: undefined, searched: candidates, problem: resolved.problem };
+    }
   }
   let problem: string | undefined;
   for (const candidate of candidates) {

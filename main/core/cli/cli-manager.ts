@@ -77,7 +77,7 @@ export class CliManager {
   configure(cli: CliSettings, cliPath: string | undefined, pool: PoolSettings = this.options.pool): void {
     if (cliPath !== this.options.cliPath) {
       this.versionCache = undefined;
-      void this.pool.clear();
+      void this.pool.reset();
     }
     this.options = { ...this.options, cli, cliPath, pool };
     this.slots.configure(slotOptions(cli));
@@ -119,6 +119,8 @@ export class CliManager {
     onSpawn: RunOptions['onSpawn'],
   ): Promise<void> {
     if (signal.aborted) throw abortError();
+    // Locating and making the work directory awaited: close() may have collected the running processes since.
+    if (this.closed) throw new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' });
     const launch = buildLaunch(command, this.options.workDir, request, this.options.env);
     const child = this.pool.take(launch) ?? this.spawn(launch);
     this.running.add(child);

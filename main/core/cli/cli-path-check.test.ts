@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { postJson, dashboardCookie, startTestProxy, type TestProxy } from '../../test/helpers/test-proxy.js';
-import { cliPathProblem } from './cli-path-check.js';
+import { checkCliPath, cliPathProblem } from './cli-path-check.js';
 
 /**
  * cliPath names the program that runs with the owner's Claude login, so only
@@ -96,6 +96,42 @@ describe('cliPath rules, on real files', () => {
     assert.match(result.error!.message, /belongs to another account \(uid 65534\)/);
     // Root's own files are fine (e.g. /usr/bin/…), whoever runs the proxy.
     assert.equal(cliPathProblem('/bin/sh'), undefined);
+  });
+
+  test('a directory on the way that others could use to swap the file: refused; a sticky one (like /tmp) is not', async () => {
+    const open = path.join(dir, 'open');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    const inOpen = path.join(open, 'claude');
+    await writeFile(inOpen, await readFile(good));
+    await chmod(inOpen, 0o755);
+    assert.match(cliPathProblem(inOpen) ?? '', /is in .*open, which group or others can write to/);
+    assert.match((await checkCliPath(inOpen)).problem ?? '', /group or others can write/);
+    await chmod(open, 0o1777);
+    assert.equal(cliPathProblem(inOpen), undefined);
+    // The same file reached through a link in a directory others could re-point it from: what runs is the target.
+    const link = path.join(dir, 'via-link');
+    await symlink(good, link);
+    assert.deepEqual(await checkCliPath(link), { real: good });
+  });
+
+  test('a directory on the way that belongs to another account: refused', { skip: isRoot ? false : 'needs root to chown a directory to nobody' }, async () => {
+    const theirs = path.join(dir, 'theirs-dir');
+    await mkdir(theirs);
+    const inside = path.join(theirs, 'claude');
+    await writeFile(inside, await readFile(good));
+    await chmod(inside, 0o755);
+    await chown(theirs, NOBODY, NOBODY);
+    assert.match(cliPathProblem(inside) ?? '', /theirs-dir, which belongs to another account \(uid 65534\)/);
+  });
+
+  test('a link is run as the file it led to when checked, not re-read at spawn', async () => {
+    const { locateCli, systemHost } = await import('./cli-locate.js');
+    const link = path.join(dir, 'spawn-link');
+    await symlink(good, link);
+    const location = await locateCli(link, systemHost());
+    assert.equal(location.path, link, 'shown as the user gave it');
+    assert.equal(location.command?.command, good, 'spawned as the checked target');
   });
 
   test('from settings.json or --claude-path, a refused path never runs: the CLI is unavailable, saying why', async () => {

@@ -153,6 +153,17 @@ export class WarmPool {
     return Promise.all(entries.map((entry) => this.discard(entry, 'the pool was cleared')));
   }
 
+  /**
+   * Ends every warm process and forgets which kinds to warm: each kind holds the
+   * command it was launched with, so after the CLI path changes a refill from
+   * a remembered kind would start the old program again.
+   */
+  reset(): Promise<unknown> {
+    this.keys.clear();
+    this.recent.length = 0;
+    return this.clear();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.clear();
