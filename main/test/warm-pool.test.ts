@@ -6,12 +6,21 @@ import { FAKE_CLI, liveCliPids, parseSse, postJson, startTestProxy, waitFor, wai
 
 const ask = (content = 'hi', extra: object = {}) => ({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content }], ...extra });
 
+/**
+ * The pool's own warm pids once there are `count` and each has started (its pid file is there). Asked of
+ * the pool, not read from the pid directory alone: on a loaded machine a request's process can still be
+ * exiting while a warm one has not written its pid file yet, and the directory then shows the wrong one.
+ */
 async function warmPids(proxy: TestProxy, count: number): Promise<number[]> {
-  await waitFor(() => (proxy.proxy.cli.pool.size === count ? true : undefined));
-  return waitFor(async () => {
-    const live = await liveCliPids(proxy.pidDir);
-    return live.length === count ? live : undefined;
-  });
+  return waitFor(
+    async () => {
+      const pids = proxy.proxy.cli.pool.pids;
+      if (pids.length !== count) return undefined;
+      const live = await liveCliPids(proxy.pidDir);
+      return pids.every((pid) => live.includes(pid)) ? pids : undefined;
+    },
+    { message: `${count} warm process(es) started` },
+  );
 }
 
 function lastRecordPid(proxy: TestProxy): number {
@@ -65,7 +74,8 @@ describe('warm CLI pool', () => {
     await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
     const [warm] = await warmPids(proxy, 1);
     process.kill(warm!, 'SIGKILL');
-    await waitFor(() => (proxy!.proxy.cli.pool.size === 0 ? true : undefined));
+    // Not 'until the pool is empty': it replaces the dead process at once, so an empty pool may never be seen.
+    await waitForExit(warm!);
     const res = await postJson(`${proxy.url}/v1/messages`, ask('ECHO:still works'));
     assert.equal((await res.json()).content[0].text, 'still works');
     assert.notEqual(lastRecordPid(proxy), warm);

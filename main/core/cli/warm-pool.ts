@@ -132,6 +132,11 @@ export class WarmPool {
     return this.warm.length;
   }
 
+  /** The warm processes' pids, oldest first. */
+  get pids(): number[] {
+    return this.warm.flatMap((entry) => (entry.process.pid === undefined ? [] : [entry.process.pid]));
+  }
+
   stats() {
     const perKey = new Map<string, number>();
     for (const entry of this.warm) perKey.set(entry.key, (perKey.get(entry.key) ?? 0) + 1);
