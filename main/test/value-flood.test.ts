@@ -6,7 +6,8 @@ import { startServeChild, type ServeChild } from './helpers/serve-child.js';
 import { postJson } from './helpers/test-proxy.js';
 
 /**
- * A few MB of many small values used to take the proxy down: 1M empty
+ * A few MB of many small values used to take the proxy down: 32 MB of
+ * `[{},{},…]` cost 714 MB in JSON.parse, 1M empty
  * messages (2.9 MB) cost 1.3 GB of heap in validation, and about 10 MB of
  * them was enough to kill the process with Node's default heap. The headless
  * proxy in its own process gets such bodies; it must refuse them before
@@ -14,7 +15,7 @@ import { postJson } from './helpers/test-proxy.js';
  */
 
 const MB = 1024 * 1024;
-/** Each refused body is held as bytes only (at most 10 MB, twice in flight); parsed, they reached gigabytes. */
+/** Each refused body is held as bytes only (at most 30 MB, twice in flight); parsed, they reached gigabytes. */
 const HEADROOM = 250 * MB;
 
 const values = (text: string) => () => assertJsonShape(Buffer.from(text));
@@ -32,12 +33,14 @@ describe('issue 9: bodies of many small values', () => {
   });
   after(() => proxy.close());
 
-  test('1M empty messages and 10 MB of small messages are refused naming the cap; the proxy lives on', async () => {
+  test('1M empty messages, 10 MB of small messages and 30 MB of objects in an ignored field are refused naming the cap; the proxy lives on', async () => {
     const empty = `{"model":"sonnet","max_tokens":10,"messages":[${'{},'.repeat(999_999)}{}]}`;
     const small = `{"model":"sonnet","max_tokens":10,"messages":[${'{"role":"user","content":"x"},'.repeat(340_000)}{"role":"user","content":"x"}]}`;
-    assert.ok(empty.length > 2.8 * MB && small.length > 9.5 * MB);
+    // In a field the proxy ignores, no schema caps the array: only the pre-scan keeps JSON.parse from building it (about 700 MB).
+    const ignored = `{"model":"sonnet","max_tokens":10,"messages":[{"role":"user","content":"x"}],"extra":[${'{},'.repeat(10_000_000)}{}]}`;
+    assert.ok(empty.length > 2.8 * MB && small.length > 9.5 * MB && ignored.length > 28 * MB);
     let peak = 0;
-    for (const [path, body] of [['/v1/messages', empty], ['/v1/messages', small], ['/v1/chat/completions', small]] as const) {
+    for (const [path, body] of [['/v1/messages', empty], ['/v1/messages', small], ['/v1/chat/completions', small], ['/v1/chat/completions', ignored]] as const) {
       const response = await postJson(`${proxy.url}${path}`, body);
       assert.equal(response.status, 400);
       const error = ((await response.json()) as { error: { type: string; message: string } }).error;
