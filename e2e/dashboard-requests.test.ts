@@ -143,7 +143,7 @@ test('copy as curl puts a command on the clipboard that replays the request', as
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied, await page.locator('#curl-preview').textContent());
   // One line: PowerShell does not continue lines with a backslash.
-  assert.ok(copied.startsWith(`curl '${proxy.url}/v1/messages' -H `) && !copied.includes('\n'), copied);
+  assert.ok(copied.startsWith(`curl -g '${proxy.url}/v1/messages' -H `) && !copied.includes('\n'), copied);
   assert.match(copied, /-H 'anthropic-version: 2023-06-01'/);
   assert.match(copied, /"model":"claude-sonnet-4-5","max_tokens":1024/);
   assert.doesNotMatch(copied, /"stream"/);

@@ -114,6 +114,6 @@ test('the detail pane shows the ignored-parameters header and a curl for the cur
   await page.locator('#request-rows tr[data-id="req_desktop"]').click();
   await expectText(page.locator('#detail'), 'X-Claude-Proxy-Ignored');
   await expectText(page.locator('#detail'), 'temperature');
-  await expectText(page.locator('#curl-preview'), "curl -N 'http://127.0.0.1:8002/v1/chat/completions'");
+  await expectText(page.locator('#curl-preview'), "curl -g -N 'http://127.0.0.1:8002/v1/chat/completions'");
   assert.equal(await page.getByRole('button', { name: 'Cancel request' }).isDisabled(), true);
 });

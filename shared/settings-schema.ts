@@ -61,6 +61,13 @@ export const settingsSchema = z.object({
       idleSocketTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
       /** Open connections one client address may hold; more get a 503. */
       maxConnectionsPerClient: z.number().int().min(1).max(100_000).default(128),
+      /**
+       * Open connections from all addresses together; more get a 503. Any
+       * 127.x address is loopback, so one local caller can be many clients.
+       * Below the usual limit of 1,024 descriptors, leaving room for the CLI
+       * children's pipes, the request log and history files.
+       */
+      maxConnections: z.number().int().min(1).max(100_000).default(768),
     })
     .prefault({}),
   /** Extra model names clients may use, mapped to a CLI model (e.g. "gpt-4o": "sonnet"). */

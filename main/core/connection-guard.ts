@@ -15,11 +15,16 @@ import type { Socket } from 'node:net';
  *   an answer may stream for minutes, or take minutes before its first byte.
  * - One client address may hold at most `maxConnectionsPerClient` at once;
  *   beyond that a connection gets a 503 and is closed at once.
+ * - All addresses together may hold at most `maxConnections`, refused the
+ *   same way: every address in 127.0.0.0/8 is loopback, so one local caller
+ *   can be many clients, and the per-address cap alone does not bound the
+ *   descriptors.
  */
 
 export interface ConnectionLimits {
   idleSocketTimeoutMs: number;
   maxConnectionsPerClient: number;
+  maxConnections: number;
 }
 
 const kInFlight = Symbol('requestsInFlight');
@@ -27,16 +32,23 @@ type TrackedSocket = Socket & { [kInFlight]?: number };
 
 export function guardConnections(server: http.Server, limits: () => ConnectionLimits): void {
   const perClient = new Map<string, number>();
+  let total = 0;
   server.on('connection', (socket: TrackedSocket) => {
-    const { idleSocketTimeoutMs, maxConnectionsPerClient } = limits();
+    const { idleSocketTimeoutMs, maxConnectionsPerClient, maxConnections } = limits();
     const address = socket.remoteAddress ?? 'unknown';
     const open = perClient.get(address) ?? 0;
     if (open >= maxConnectionsPerClient) {
-      refuse(socket);
+      refuse(socket, BUSY_ADDRESS);
+      return;
+    }
+    if (total >= maxConnections) {
+      refuse(socket, BUSY_TOTAL);
       return;
     }
     perClient.set(address, open + 1);
+    total += 1;
     socket.once('close', () => {
+      total -= 1;
       const left = (perClient.get(address) ?? 1) - 1;
       if (left > 0) perClient.set(address, left);
       else perClient.delete(address);
@@ -56,14 +68,14 @@ export function guardConnections(server: http.Server, limits: () => ConnectionLi
   });
 }
 
-const BUSY = JSON.stringify({
-  type: 'error',
-  error: { type: 'overloaded_error', code: 'too_many_connections', message: 'Too many open connections from this address', param: null },
-});
+const busy = (message: string) =>
+  JSON.stringify({ type: 'error', error: { type: 'overloaded_error', code: 'too_many_connections', message, param: null } });
+const BUSY_ADDRESS = busy('Too many open connections from this address');
+const BUSY_TOTAL = busy('Too many open connections to the proxy');
 
-function refuse(socket: Socket): void {
+function refuse(socket: Socket, body: string): void {
   socket.end(
-    `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BUSY)}\r\nConnection: close\r\n\r\n${BUSY}`,
+    `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
   // A peer that never reads must not keep even this one open.

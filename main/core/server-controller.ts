@@ -56,7 +56,7 @@ export class ServerController extends EventEmitter<ServerEvents> {
     private readonly handler: http.RequestListener,
     private readonly limits: { requestTimeoutMs: number; checkIntervalMs: number } = { requestTimeoutMs: 60_000, checkIntervalMs: 5_000 },
     /** Read for each new connection, so a settings change applies from the next one. */
-    private readonly connections: () => ConnectionLimits = () => ({ idleSocketTimeoutMs: 10_000, maxConnectionsPerClient: 128 }),
+    private readonly connections: () => ConnectionLimits = () => ({ idleSocketTimeoutMs: 10_000, maxConnectionsPerClient: 128, maxConnections: 768 }),
   ) {
     super();
   }

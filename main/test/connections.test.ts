@@ -120,3 +120,36 @@ describe('issue 9: idle connections and connections per address', () => {
     assert.match(await streamed.text(), /event: message_stop/);
   });
 });
+
+describe('issue 9: connections from many loopback addresses together', () => {
+  const TOTAL = 40;
+  const PER = 16;
+  const ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+  let proxy: ServeChild;
+
+  before(async () => {
+    // Idle sockets are kept for minutes here: only the caps close them.
+    proxy = await startServeChild({ settings: { server: { idleSocketTimeoutMs: 600_000, maxConnectionsPerClient: PER, maxConnections: TOTAL }, pool: { enabled: false } } });
+  });
+  after(() => proxy.close());
+
+  test(`${ADDRESSES.length} addresses × ${PER} connections: the proxy keeps at most ${TOTAL} in all, then serves again once they go`, async () => {
+    const attack: Idle[] = [];
+    for (const address of ADDRESSES) for (let index = 0; index < PER; index += 1) attack.push(await openIdle(proxy.port, address));
+    const open = () => attack.filter((idle) => !idle.closed);
+    const refused = () => attack.filter((idle) => idle.closed);
+    // The test's own keep-alive connection (from waiting for /health) may hold one of the places.
+    await waitFor(() => refused().length >= ADDRESSES.length * PER - TOTAL || undefined, 60_000, 50);
+    assert.ok(open().length <= TOTAL, `${open().length} connections kept, at most ${TOTAL} expected`);
+    // No address reached its own cap (16 each): the total refused these.
+    assert.ok(refused().every((idle) => idle.received.startsWith('HTTP/1.1 503') && idle.received.includes('Too many open connections to the proxy')));
+
+    for (const idle of open()) idle.socket.destroy();
+    await waitFor(async () => {
+      const fresh = await openIdle(proxy.port, '127.0.0.6');
+      fresh.socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`);
+      await waitFor(() => fresh.closed || undefined, 30_000, 50);
+      return /^HTTP\/1\.1 200 /.test(fresh.received) || undefined;
+    }, 30_000, 50);
+  });
+});

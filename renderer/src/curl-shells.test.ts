@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { curlCommand, percentUnsafe } from './curl.js';
+import { curlCommand, curlPath, percentUnsafe } from './curl.js';
 
 /**
  * Issue 9: a User-Agent of `\'; touch /tmp/pwned; #` ran `touch` when its
@@ -44,6 +44,7 @@ const hostile = [
   `’; touch ${PWNED}; ‘ ‚ ‛ '' \\`,
   `line\ntouch ${PWNED}\r\n`,
   'é ✓ 😀 \u0000 \u001b[31m \u2028 \u202e',
+  '{a,b,c}{d,e,f}[1-9]',
 ];
 
 const records = hostile.map((text) => ({
@@ -58,7 +59,8 @@ const records = hostile.map((text) => ({
 
 function expectedArgv(record: (typeof records)[number]): string[] {
   return [
-    `http://127.0.0.1:8000${percentUnsafe(record.path)}`,
+    '-g',
+    `http://127.0.0.1:8000${curlPath(record.path)}`,
     '-H',
     'content-type: application/json',
     '-H',

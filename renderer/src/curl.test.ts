@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { curlCommand, percentUnsafe, placeholderBody, shellQuote, shellSafeJson } from './curl.js';
+import { curlCommand, curlPath, percentUnsafe, placeholderBody, shellQuote, shellSafeJson } from './curl.js';
 
 const base = { method: 'POST', model: 'sonnet', stream: false, userAgent: null } as const;
 
@@ -41,7 +41,7 @@ test('a streamed Anthropic request becomes curl -N with its headers and body, on
   assert.equal(
     command,
     [
-      "curl -N 'http://127.0.0.1:8000/v1/messages'",
+      "curl -g -N 'http://127.0.0.1:8000/v1/messages'",
       "-H 'content-type: application/json'",
       "-H 'anthropic-version: 2023-06-01'",
       "-H 'user-agent: Anthropic/JS 1.0'",
@@ -51,8 +51,15 @@ test('a streamed Anthropic request becomes curl -N with its headers and body, on
 });
 
 test('a GET has no body; other methods are spelled out', () => {
-  assert.equal(curlCommand({ ...base, method: 'GET', api: 'other', path: '/v1/models' }, 'http://127.0.0.1:8000').command, "curl 'http://127.0.0.1:8000/v1/models'");
-  assert.match(curlCommand({ ...base, method: 'DELETE', api: 'other', path: '/v1/models' }, 'http://h').command, /^curl -X 'DELETE' 'http:\/\/h\/v1\/models'$/);
+  assert.equal(curlCommand({ ...base, method: 'GET', api: 'other', path: '/v1/models' }, 'http://127.0.0.1:8000').command, "curl -g 'http://127.0.0.1:8000/v1/models'");
+  assert.match(curlCommand({ ...base, method: 'DELETE', api: 'other', path: '/v1/models' }, 'http://h').command, /^curl -g -X 'DELETE' 'http:\/\/h\/v1\/models'$/);
+});
+
+test("curl's URL globs are off and encoded: a logged path cannot expand into many requests", () => {
+  const path = '/{v1,v1,v1}{x,x,x}/[1-9]/chat/completions';
+  const { command } = curlCommand({ ...base, method: 'GET', api: 'other', path }, 'http://[::1]:8000');
+  assert.equal(command, "curl -g 'http://[::1]:8000/%7Bv1,v1,v1%7D%7Bx,x,x%7D/%5B1-9%5D/chat/completions'");
+  assert.equal(decodeURIComponent(curlPath(path)), path);
 });
 
 test('a body kept by logBodies is used when whole, and a truncated one is not', () => {

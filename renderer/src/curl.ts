@@ -14,6 +14,11 @@ import type { RequestRecord } from '../../shared/request-record.js';
  * ASCII other than `'` and `\` as it is; anything else in a header, the path
  * or the method is percent-encoded (`%27` for `'`), and the JSON body is
  * rewritten to the same JSON with such characters as `\uXXXX` escapes.
+ *
+ * curl itself expands `{a,b}` and `[1-9]` in a URL into many requests (a
+ * logged path of a few such groups into exponentially many): the command
+ * turns globbing off (`-g`) and percent-encodes those characters in the path
+ * too, which a server reads the same.
  */
 
 /** Printable ASCII without `'` (0x27) and `\` (0x5c). */
@@ -57,6 +62,11 @@ export function shellSafeJson(text: string): string {
   return out;
 }
 
+/** A request path as it goes into the URL: safe for the shell and free of curl's glob characters. */
+export function curlPath(path: string): string {
+  return percentUnsafe(path).replace(/[[\]{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 export function placeholderBody(record: Pick<RequestRecord, 'path' | 'model' | 'stream' | 'api'>): object | undefined {
   const model = record.model ?? (record.api === 'openai' ? 'gpt-4o' : 'sonnet');
   const messages = [{ role: 'user', content: 'Hello' }];
@@ -82,9 +92,10 @@ export function recordedBody(requestBody: string | null | undefined): string | u
 }
 
 export function curlCommand(record: CurlFields, baseUrl: string): { command: string; placeholder: boolean } {
-  const url = percentUnsafe(`${baseUrl.replace(/\/+$/, '')}${record.path}`);
+  // The base URL is the proxy's own (an IPv6 host keeps its brackets, which -g leaves alone).
+  const url = `${percentUnsafe(baseUrl.replace(/\/+$/, ''))}${curlPath(record.path)}`;
   const method = record.method !== 'GET' && record.method !== 'POST' ? ` -X ${shellQuote(percentUnsafe(record.method))}` : '';
-  const parts = [`curl${record.stream ? ' -N' : ''}${method} ${shellQuote(url)}`];
+  const parts = [`curl -g${record.stream ? ' -N' : ''}${method} ${shellQuote(url)}`];
   const recorded = record.method === 'POST' ? recordedBody(record.requestBody) : undefined;
   const body = recorded ?? (record.method === 'POST' ? JSON.stringify(placeholderBody(record)) : undefined);
   if (body) parts.push(`-H ${shellQuote('content-type: application/json')}`);

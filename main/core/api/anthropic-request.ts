@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './chat-request.js';
-import { anthropicImageBlock, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, toParts } from './content.js';
+import { anthropicImageBlock, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, MAX_BLOCKS, MAX_MESSAGES, toParts } from './content.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
 const block = z.discriminatedUnion('type', [
@@ -13,14 +13,14 @@ const block = z.discriminatedUnion('type', [
 
 const message = z.object({
   role: z.enum(['user', 'assistant']),
-  content: z.union([z.string(), z.array(block)]),
+  content: z.union([z.string(), z.array(block).max(MAX_BLOCKS)]),
 });
 
-const systemText = z.union([z.string(), z.array(textBlock.loose())]);
+const systemText = z.union([z.string(), z.array(textBlock.loose()).max(MAX_BLOCKS)]);
 
 export const anthropicMessagesSchema = z.looseObject({
   model: z.string().min(1),
-  messages: z.array(message).min(1),
+  messages: z.array(message).min(1).max(MAX_MESSAGES),
   system: systemText.optional(),
   max_tokens: z.number().int().positive().optional(),
   stop_sequences: z.array(z.string().min(1)).max(16).optional(),

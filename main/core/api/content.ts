@@ -10,6 +10,14 @@ import { ProxyError } from '../errors.js';
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/**
+ * Array caps, far above real use (Claude Code's longest sessions hold a few
+ * thousand messages), so validation never walks an unbounded list; the
+ * body's value cap (json-body.ts) already bounds what reaches it.
+ */
+export const MAX_MESSAGES = 10_000;
+export const MAX_BLOCKS = 1_000;
+
 export const textBlock = z.object({ type: z.literal('text'), text: z.string() });
 
 export const anthropicImageBlock = z.object({
@@ -34,7 +42,7 @@ export const toolUseBlock = z.object({ type: z.literal('tool_use'), id: z.string
 export const toolResultBlock = z.object({
   type: z.literal('tool_result'),
   tool_use_id: z.string(),
-  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]).optional(),
+  content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })).max(MAX_BLOCKS)]).optional(),
   is_error: z.boolean().optional(),
 });
 /** Thinking from earlier turns is dropped: the CLI cannot be handed past reasoning. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
 import { systemToText } from './anthropic-request.js';
-import { anthropicImageBlock, openaiImagePart, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, toParts } from './content.js';
+import { anthropicImageBlock, openaiImagePart, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, MAX_BLOCKS, MAX_MESSAGES, toParts } from './content.js';
 import { ProxyError } from '../errors.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
@@ -14,19 +14,19 @@ const part = z.discriminatedUnion('type', [
   thinkingBlock,
 ]);
 
-const content = z.union([z.string(), z.array(part), z.null()]);
+const content = z.union([z.string(), z.array(part).max(MAX_BLOCKS), z.null()]);
 
 const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: content.optional(),
-  tool_calls: z.array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }) })).optional(),
+  tool_calls: z.array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }) })).max(MAX_BLOCKS).optional(),
 });
 
 export const openaiChatSchema = z.looseObject({
   model: z.string().min(1),
-  messages: z.array(message).min(1),
+  messages: z.array(message).min(1).max(MAX_MESSAGES),
   /** Anthropic-style top-level system prompt, which the API reference allows here. */
-  system: z.union([z.string(), z.array(textBlock.loose())]).optional(),
+  system: z.union([z.string(), z.array(textBlock.loose()).max(MAX_BLOCKS)]).optional(),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16), z.null()]).optional(),

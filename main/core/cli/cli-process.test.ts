@@ -45,8 +45,13 @@ describe('a CLI process', () => {
   it('ends the whole tree: the process group on POSIX, taskkill /T /F on Windows', () => {
     const runs: string[][] = [];
     const kills: [number, string][] = [];
-    treeKiller('win32', (file, args) => runs.push([file, ...args]), () => assert.fail('no signals on Windows'))(42, 'SIGTERM');
-    assert.deepEqual(runs, [['taskkill', '/T', '/F', '/PID', '42']]);
+    // By full path: a bare `taskkill` is looked for in the current directory first.
+    treeKiller('win32', (file, args) => runs.push([file, ...args]), () => assert.fail('no signals on Windows'), { SystemRoot: 'D:\\WIN' })(42, 'SIGTERM');
+    treeKiller('win32', (file, args) => runs.push([file, ...args]), () => assert.fail('no signals on Windows'), {})(7, 'SIGKILL');
+    assert.deepEqual(runs, [
+      ['D:\\WIN\\System32\\taskkill.exe', '/T', '/F', '/PID', '42'],
+      ['C:\\Windows\\System32\\taskkill.exe', '/T', '/F', '/PID', '7'],
+    ]);
     for (const platform of ['linux', 'darwin'] as const) treeKiller(platform, () => assert.fail('no taskkill'), (pid, signal) => void kills.push([pid, signal]))(42, 'SIGTERM');
     assert.deepEqual(kills, [[-42, 'SIGTERM'], [-42, 'SIGTERM']]);
     treeKiller('linux', () => {}, () => {

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { LineFramer } from './line-framer.js';
-import { sharedWatchdog, type ChildGuard } from './cli-watchdog.js';
+import { sharedWatchdog, taskkillPath, type ChildGuard } from './cli-watchdog.js';
 
 /**
  * One spawned `claude` child. It runs in its own process group so that ending
@@ -48,8 +48,9 @@ export function treeKiller(
   platform: NodeJS.Platform = process.platform,
   run: (file: string, args: string[]) => void = (file, args) => void execFile(file, args, { windowsHide: true }, () => {}),
   kill: (pid: number, signal: NodeJS.Signals) => void = process.kill,
+  env: NodeJS.ProcessEnv = process.env,
 ): TreeKiller {
-  if (platform === 'win32') return (pid) => run('taskkill', ['/T', '/F', '/PID', String(pid)]);
+  if (platform === 'win32') return (pid) => run(taskkillPath(env), ['/T', '/F', '/PID', String(pid)]);
   return (pid, signal) => {
     try {
       kill(-pid, signal);

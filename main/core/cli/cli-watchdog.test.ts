@@ -43,14 +43,21 @@ describe('the CLI watchdog', () => {
     assert.equal(child.signalCode, 'SIGKILL');
   });
 
-  it('Windows: on end of input it runs taskkill /T /F for each child still tracked', async () => {
+  it('Windows: on end of input it runs taskkill /T /F, by its full path, for each child still tracked', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ccp-watchdog-'));
     try {
       const log = path.join(dir, 'taskkill.log');
-      await writeFile(path.join(dir, 'taskkill'), `#!/bin/sh\necho "$@" >> '${log}'\n`);
+      // A bare `taskkill` on PATH (or in the current directory) must not be the one run.
+      await writeFile(path.join(dir, 'taskkill'), `#!/bin/sh\necho planted >> '${log}'\n`);
       await chmod(path.join(dir, 'taskkill'), 0o755);
-      const start = watchdogCommand('win32', process.execPath, { ...process.env, PATH: `${dir}${path.delimiter}${process.env.PATH}` }, 'node');
-      assert.deepEqual(start.args, ['-e', WINDOWS_WATCHDOG]);
+      // On this POSIX host `${SystemRoot}\System32\taskkill.exe` is one file name in `dir`.
+      const root = path.join(dir, 'WIN');
+      const full = `${root}\\System32\\taskkill.exe`;
+      await writeFile(full, `#!/bin/sh\necho "$@" >> '${log}'\n`);
+      await chmod(full, 0o755);
+      const start = watchdogCommand('win32', process.execPath, { ...process.env, SystemRoot: root, PATH: `${dir}${path.delimiter}${process.env.PATH}` }, 'node');
+      assert.deepEqual(start.args, ['-e', WINDOWS_WATCHDOG, full]);
+      assert.equal(watchdogCommand('win32', 'node.exe', {}, 'node').args.at(-1), 'C:\\Windows\\System32\\taskkill.exe');
       const watchdog = spawn(start.command, start.args, { env: start.env, stdio: ['pipe', 'ignore', 'inherit'] });
       watchdog.stdin!.write('+11\n+22\n');
       watchdog.stdin!.end('-22\n+33\n');
@@ -67,7 +74,7 @@ describe('the CLI watchdog', () => {
     const encoded = start.args.at(-1)!;
     assert.equal(start.args.at(-2), '-EncodedCommand');
     assert.equal(Buffer.from(encoded, 'base64').toString('utf16le'), POWERSHELL_WATCHDOG);
-    assert.match(POWERSHELL_WATCHDOG, /taskkill\.exe \/T \/F \/PID \$p/);
+    assert.match(POWERSHELL_WATCHDOG, /& "\$root\\System32\\taskkill\.exe" \/T \/F \/PID \$p/);
   });
 
   it('a watchdog killed from outside is replaced by one that knows every child still running', async () => {

@@ -24,6 +24,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 // `pids` is a space-framed list (" 12 34 ") so that removal is two parameter expansions, no subprocess.
 // "ready" (to stdout, which the proxy discards) tells a test the traps are set.
+// Only the group is killed: every CLI leads its own, so once that group is gone its pid can only be another's process.
 export const POSIX_WATCHDOG = `trap '' INT HUP TERM QUIT
 echo ready
 pids=' '
@@ -34,10 +35,20 @@ while IFS= read -r line; do
     -*) case $pids in *" $p "*) pids="\${pids%% $p *} \${pids#* $p }" ;; esac ;;
   esac
 done
-for p in $pids; do kill -s KILL -- "-$p" 2>/dev/null || kill -s KILL "$p" 2>/dev/null; done
+for p in $pids; do kill -s KILL -- "-$p" 2>/dev/null; done
 `;
 
+/**
+ * taskkill by its full path: Windows looks for a bare name in the current
+ * directory first, where anyone able to write there could plant their own.
+ */
+export function taskkillPath(env: NodeJS.ProcessEnv = process.env): string {
+  return `${env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows'}\\System32\\taskkill.exe`;
+}
+
+// Run as \`node -e WINDOWS_WATCHDOG <taskkill path>\`: the path is process.argv[1].
 export const WINDOWS_WATCHDOG = `const { execFileSync } = require('node:child_process');
+const taskkill = process.argv[1];
 for (const s of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGBREAK']) process.on(s, () => {});
 const pids = new Set();
 let buffer = '';
@@ -49,7 +60,7 @@ process.stdin.on('data', (chunk) => {
   for (const line of lines) (line[0] === '+' ? pids.add(line.slice(1)) : pids.delete(line.slice(1)));
 });
 const killAll = () => {
-  for (const pid of pids) try { execFileSync('taskkill', ['/T', '/F', '/PID', pid], { stdio: 'ignore', windowsHide: true }); } catch {}
+  for (const pid of pids) try { execFileSync(taskkill, ['/T', '/F', '/PID', pid], { stdio: 'ignore', windowsHide: true }); } catch {}
   process.exit(0);
 };
 process.stdin.on('end', killAll);
@@ -62,7 +73,8 @@ while ($null -ne ($line = [Console]::In.ReadLine())) {
   if ($line.StartsWith('+')) { [void]$pids.Add($line.Substring(1)) }
   elseif ($line.StartsWith('-')) { [void]$pids.Remove($line.Substring(1)) }
 }
-foreach ($p in $pids) { & taskkill.exe /T /F /PID $p 2>&1 | Out-Null }
+$root = if ($env:SystemRoot) { $env:SystemRoot } else { 'C:\\Windows' }
+foreach ($p in $pids) { & "$root\\System32\\taskkill.exe" /T /F /PID $p 2>&1 | Out-Null }
 `;
 
 export interface WatchdogCommand {
@@ -91,7 +103,7 @@ export function watchdogCommand(
     };
   }
   if (platform === 'win32') {
-    return { command: execPath, args: ['-e', WINDOWS_WATCHDOG], env: { ...env, NODE_OPTIONS: '' }, detached: false };
+    return { command: execPath, args: ['-e', WINDOWS_WATCHDOG, taskkillPath(env)], env: { ...env, NODE_OPTIONS: '' }, detached: false };
   }
   return { command: '/bin/sh', args: ['-c', POSIX_WATCHDOG], env: {}, detached: true };
 }

@@ -13,15 +13,17 @@ import type { ProxyContext } from './context.js';
  * and a body that cannot be read at all (a broken gzip stream, an aborted
  * upload) 400 too.
  *
- * Depth is checked on the text before it is parsed: one linear pass, so a
- * body nested millions of levels deep is refused without being built first.
+ * Depth and the number of values are checked on the text before it is
+ * parsed: one linear pass, so a body nested millions of levels deep, or a few
+ * MB of `[{},{},…]` (which JSON.parse and validation would blow up into
+ * gigabytes), is refused without being built first.
  * Parse errors give a position only: the engine's own messages quote the
  * body, which is the prompt and must not reach the log with `logBodies` off.
  */
 export function jsonBody(limitBytes: () => number) {
   return async (ctx: ProxyContext, next: Next) => {
     const bytes = await readBytes(ctx, limitBytes());
-    assertJsonDepth(bytes);
+    assertJsonShape(bytes);
     const body = parseJson(bytes.toString('utf8'));
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw invalidBody('Request body must be a JSON object', 'body is not a JSON object');
@@ -80,13 +82,31 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * Refuses JSON nested deeper than `maxDepth` by counting `[` and `{` outside
- * strings, on the UTF-8 bytes (every byte of a multi-byte character is 0x80
- * or above, so none is mistaken for one of these). Unbalanced or invalid
- * text is left for the parser to refuse.
+ * The most objects, arrays and array elements one body may hold. Each is a
+ * heap object to JSON.parse and a value (or an issue) to validation: 32 MB of
+ * `[{},{},…]` cost 714 MB to parse, and 1M empty messages 1.3 GB in
+ * validation. Real bodies stay far below: a long agent conversation or Claude
+ * Code's tool schemas hold thousands, and a big image is one string. Members
+ * of an object with plain values are not counted: a million unknown keys
+ * costs little (the memory-flood test) and is answered as ignored fields.
  */
-export function assertJsonDepth(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): void {
+export const MAX_JSON_VALUES = 100_000;
+
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+
+/**
+ * Refuses JSON nested deeper than `maxDepth`, or holding more than
+ * `maxValues` objects, arrays and array elements, by counting `[`, `{` and
+ * commas inside arrays outside strings, on the UTF-8 bytes (every byte of a
+ * multi-byte character is 0x80 or above, so none is mistaken for one of
+ * these). Unbalanced or invalid text is left for the parser to refuse.
+ */
+export function assertJsonShape(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH, maxValues = MAX_JSON_VALUES): void {
+  // Which container is open at each depth: a comma counts as a value only inside an array.
+  const open = new Uint8Array(maxDepth + 1);
   let depth = 0;
+  let values = 0;
   let inString = false;
   for (let index = 0; index < bytes.length; index += 1) {
     const byte = bytes[index]!;
@@ -95,18 +115,22 @@ export function assertJsonDepth(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): v
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) {
       inString = true;
-    } else if (byte === 0x7b || byte === 0x5b) {
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       depth += 1;
-      if (depth > maxDepth) {
-        throw new ProxyError('invalid_request_error', `Invalid request: JSON nested deeper than ${maxDepth} levels`, {
-          code: 'validation_error',
-          details: { issue: `nested deeper than ${maxDepth} levels` },
-        });
-      }
+      if (depth > maxDepth) throw shapeError(`nested deeper than ${maxDepth} levels`, `JSON nested deeper than ${maxDepth} levels`);
+      open[depth] = byte;
+      values += 1;
     } else if (byte === 0x7d || byte === 0x5d) {
       depth -= 1;
+    } else if (byte === 0x2c && depth > 0 && open[depth] === OPEN_ARRAY) {
+      values += 1;
     }
+    if (values > maxValues) throw shapeError(`more than ${maxValues} JSON values`, `the body holds more than ${maxValues} JSON values (objects, arrays and array elements)`);
   }
+}
+
+function shapeError(issue: string, what: string): ProxyError {
+  return new ProxyError('invalid_request_error', `Invalid request: ${what}`, { code: 'validation_error', details: { issue } });
 }
 
 function invalidBody(message: string, issue: string): ProxyError {
