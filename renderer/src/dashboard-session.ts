@@ -4,15 +4,22 @@ import { byId } from './dom.js';
  * How the page in a browser gets into the dashboard API. The proxy prints
  * `…/dashboard/#token=<secret>`: the token is read from the fragment (which
  * never reaches a server log or a Referer), dropped from the address bar at
- * once, and traded for an HttpOnly session cookie. Later visits use the
- * cookie. Bound beyond loopback, the proxy also asks for its access key.
+ * once, and traded for an HttpOnly session cookie plus a page key, kept in
+ * localStorage and sent as `x-dashboard-key` on every call. Cookies ignore
+ * ports, so a server on another port of this host receives the cookie;
+ * localStorage is per origin (port included), so it never gets the key.
+ * Later visits and other tabs use both. Bound beyond loopback, the proxy also
+ * asks for its access key.
  * Without a valid token the page says how to get in and stays locked.
  */
 
 const NO_TOKEN = 'Open the dashboard with the URL the proxy printed when it started (…/dashboard/#token=…). This page has no valid token.';
 
+const PAGE_KEY_STORE = 'ccp-dashboard-page-key';
+
 interface SessionAnswer {
   authenticated?: boolean;
+  pageKey?: string;
   accessKeyRequired?: boolean;
   error?: { message?: string; code?: string };
 }
@@ -36,7 +43,7 @@ async function start(token: string | undefined, unlocked: () => void): Promise<v
     return showLocked(NO_TOKEN);
   }
   const answer = await session('POST', { token });
-  if (answer.ok) return unlocked();
+  if (answer.ok) return keep(answer.body, unlocked);
   if (answer.body.error?.code !== 'access_key_required') return showLocked(`${answer.body.error?.message ?? `HTTP ${answer.status}`}. ${NO_TOKEN}`);
   showLocked('This proxy listens beyond this machine: enter its access key as well.');
   const form = byId<HTMLFormElement>('auth-key-form');
@@ -46,10 +53,21 @@ async function start(token: string | undefined, unlocked: () => void): Promise<v
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void session('POST', { token, accessKey: input.value }).then((retry) => {
-      if (retry.ok) return unlocked();
+      if (retry.ok) return keep(retry.body, unlocked);
       showLocked(retry.body.error?.message ?? `HTTP ${retry.status}`);
     });
   });
+}
+
+function keep(answer: SessionAnswer, unlocked: () => void): void {
+  if (answer.pageKey) window.localStorage.setItem(PAGE_KEY_STORE, answer.pageKey);
+  unlocked();
+}
+
+/** The header every dashboard API call carries next to the cookie. */
+export function pageKeyHeaders(): Record<string, string> {
+  const key = window.localStorage.getItem(PAGE_KEY_STORE);
+  return key ? { 'x-dashboard-key': key } : {};
 }
 
 /** Shows the lock with its reason; also used when a call is refused later (the cookie expired or the secret changed). */
@@ -71,7 +89,8 @@ async function session(method: 'GET' | 'POST', body?: object): Promise<{ ok: boo
   const response = await fetch('api/session', {
     method,
     cache: 'no-store',
-    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    headers: { ...pageKeyHeaders(), ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { ok: response.ok, status: response.status, body: ((await response.json().catch(() => ({}))) as SessionAnswer) ?? {} };
 }
