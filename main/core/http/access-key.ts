@@ -36,8 +36,8 @@ export function requireAccessKey(settings: () => { accessKey?: string | undefine
     const expected = settings().accessKey;
     if (expected === undefined || ctx.method === 'OPTIONS') return next();
     // A browser cannot send a header when it opens a page: the dashboard checks the key itself. Its
-    // static files hold nothing; its API needs the session cookie, which beyond loopback is only given
-    // for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
+    // static files hold nothing; its API needs the session cookie and page key, which beyond loopback
+    // are only given for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
     if (isDashboardPath(ctx.path)) return next();
     const presented = presentedKey(ctx.get('Authorization') || undefined, ctx.get('x-api-key') || undefined);
     if (presented === undefined || !keysMatch(presented, expected)) {
