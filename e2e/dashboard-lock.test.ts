@@ -175,7 +175,7 @@ test('a server on another port of 127.0.0.1 gets the cookie (cookies ignore port
   }
 });
 
-test('a tab that holds the cookie but lost its page key is locked and says to open the printed URL', async () => {
+test('a tab that holds the cookie but lost its page key is locked and says to open the printed URL; other tabs share the key', async () => {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
   await page.goto(await dashboardLink(proxy.url));
@@ -192,4 +192,10 @@ test('a tab that holds the cookie but lost its page key is locked and says to op
   await tab.goto(`${proxy.url}/dashboard/`);
   await tab.locator('#server-state', { hasText: 'Running' }).waitFor();
   assert.equal(await tab.locator('#auth').isVisible(), false);
+  // A link that hands the page a forged key (as the page does for itself when the proxy moves port) changes nothing.
+  const forged = await context.newPage();
+  await forged.goto(`${proxy.url}/dashboard/#key=forged-key`);
+  await forged.locator('#server-state', { hasText: 'Running' }).waitFor();
+  assert.equal(new URL(forged.url()).hash, '');
+  assert.match((await forged.evaluate(() => window.localStorage.getItem('ccp-dashboard-page-key'))) ?? '', /^[A-Za-z0-9_-]{43}$/);
 });

@@ -26,18 +26,24 @@ interface SessionAnswer {
 
 /** Resolves once the browser holds a session cookie; until then the page shows why it is locked. */
 export function establishSession(): Promise<void> {
-  const token = takeToken();
+  const { token, key } = takeFragment();
   return new Promise<void>((resolve) => {
     const unlocked = () => {
       byId('auth').hidden = true;
       resolve();
     };
-    void start(token, unlocked).catch((error: unknown) => showLocked(`Could not reach the proxy: ${(error as Error).message}`));
+    void start(token, key, unlocked).catch((error: unknown) => showLocked(`Could not reach the proxy: ${(error as Error).message}`));
   });
 }
 
-async function start(token: string | undefined, unlocked: () => void): Promise<void> {
+async function start(token: string | undefined, key: string | undefined, unlocked: () => void): Promise<void> {
   if (!token) {
+    // A key handed over by the page itself when the proxy moved port (a new origin, so new storage); kept only if
+    // the proxy accepts it, so a link from elsewhere cannot replace a good key with a bad one.
+    if (key && (await session('GET', undefined, key)).body.authenticated) {
+      window.localStorage.setItem(PAGE_KEY_STORE, key);
+      return unlocked();
+    }
     const current = await session('GET');
     if (current.body.authenticated) return unlocked();
     return showLocked(NO_TOKEN);
@@ -78,18 +84,24 @@ export function showLocked(message: string): void {
 
 export const LOCKED_MESSAGE = NO_TOKEN;
 
-function takeToken(): string | undefined {
-  const token = new URLSearchParams(window.location.hash.slice(1)).get('token') ?? undefined;
-  // Dropped at once, trade or not: it must not sit in the address bar, history or a bookmark.
-  if (window.location.hash) window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
-  return token || undefined;
+/** The dashboard's address at `url` (the proxy moved there), carrying this page's key: storage is per origin. */
+export function dashboardUrlAt(url: string): string {
+  const key = window.localStorage.getItem(PAGE_KEY_STORE);
+  return `${url.replace(/\/+$/, '')}/dashboard/${key ? `#key=${encodeURIComponent(key)}` : ''}`;
 }
 
-async function session(method: 'GET' | 'POST', body?: object): Promise<{ ok: boolean; status: number; body: SessionAnswer }> {
+function takeFragment(): { token?: string; key?: string } {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  // Dropped at once, trade or not: it must not sit in the address bar, history or a bookmark.
+  if (window.location.hash) window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
+  return { token: fragment.get('token') || undefined, key: fragment.get('key') || undefined };
+}
+
+async function session(method: 'GET' | 'POST', body?: object, key?: string): Promise<{ ok: boolean; status: number; body: SessionAnswer }> {
   const response = await fetch('api/session', {
     method,
     cache: 'no-store',
-    headers: { ...pageKeyHeaders(), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(key ? { 'x-dashboard-key': key } : pageKeyHeaders()), ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { ok: response.ok, status: response.status, body: ((await response.json().catch(() => ({}))) as SessionAnswer) ?? {} };
