@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright';
-import { dashboardLink, httpRequest, startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
+import { dashboardLink, httpRequest, postJson, startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
 import { ensureRendererBuilt, expectText, launchBrowser, openDashboard, VIEWPORT } from './helpers/browser.js';
 
 /**
@@ -111,4 +113,89 @@ test('two proxies on one machine keep their own sessions in one browser (cookies
   } finally {
     await other.close();
   }
+});
+
+test('a server on another port of 127.0.0.1 gets the cookie (cookies ignore ports) but not the page key, so the dashboard API stays shut to it', async () => {
+  // Another account's server on this machine, which the owner's browser is made to visit.
+  const seen: string[] = [];
+  const evil = http.createServer((request, response) => {
+    seen.push(request.headers.cookie ?? '');
+    response.setHeader('content-type', 'text/html');
+    response.end('<!doctype html><title>elsewhere</title>');
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+  try {
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    const owner = await context.newPage();
+    await owner.goto(await dashboardLink(proxy.url));
+    await owner.locator('#server-state', { hasText: 'Running' }).waitFor();
+    assert.match((await owner.evaluate(() => window.localStorage.getItem('ccp-dashboard-page-key'))) ?? '', /^[A-Za-z0-9_-]{43}$/);
+
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(`${proxy.url}/dashboard/api/`)) statuses.push(response.status());
+    });
+    await page.goto(`${evilUrl}/`);
+    // Its script asks its own server for a path under /dashboard, the cookie's path.
+    assert.equal(await page.evaluate(() => fetch('/dashboard/steal').then((response) => response.status)), 200);
+    const stolen = seen.map((header) => /ccp_dashboard_[0-9a-f]{12}=[^;]+/.exec(header)?.[0]).find(Boolean);
+    assert.ok(stolen, `the premise: the browser sent the session cookie to the other port (it saw ${JSON.stringify(seen)})`);
+    // Written as a string: the page runs it as is (the test's compiler would add helpers the page lacks).
+    const tried = (await page.evaluate(`(async () => {
+      const list = ${JSON.stringify(`${proxy.url}/dashboard/api/invoke/requests%3Alist`)};
+      const outcomes = [];
+      for (const init of [
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+        { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{}' },
+      ]) {
+        outcomes.push(await fetch(list, { credentials: 'include', ...init }).then(
+          async (response) => (response.type + ' ' + response.status + ' ' + (await response.text().catch(() => ''))).slice(0, 200),
+          (error) => 'failed: ' + error.message,
+        ));
+      }
+      return { stored: Object.keys(window.localStorage), cors: outcomes[0], noCors: outcomes[1] };
+    })()`)) as { stored: string[]; cors: string; noCors: string };
+    assert.deepEqual(tried.stored, [], 'localStorage is per origin: the other port holds no key');
+    assert.match(tried.cors, /^failed/, 'a cross-origin read is blocked');
+    assert.match(tried.noCors, /^opaque 0/, 'an opaque answer shows nothing');
+    assert.ok(!statuses.includes(200), `the proxy answered the other page ${JSON.stringify(statuses)}`);
+
+    // Replayed from outside the browser, the cookie alone opens nothing either.
+    assert.equal((await postJson(`${proxy.url}/dashboard/api/invoke/requests%3Alist`, {}, { cookie: stolen })).status, 401);
+    const events = await fetch(`${proxy.url}/dashboard/api/events`, { headers: { cookie: stolen } });
+    assert.equal(events.status, 401);
+    assert.deepEqual(await (await fetch(`${proxy.url}/dashboard/api/session`, { headers: { cookie: stolen } })).json(), { authenticated: false, accessKeyRequired: false });
+    // While the owner's page still works, events included.
+    const id = (await httpRequest(proxy.port, 'GET', '/v1/models')).headers['x-request-id'] as string;
+    await owner.locator(`#request-rows tr[data-id="${id}"]`).waitFor();
+  } finally {
+    await new Promise((resolve) => evil.close(resolve));
+  }
+});
+
+test('a tab that holds the cookie but lost its page key is locked and says to open the printed URL; other tabs share the key', async () => {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  await page.goto(await dashboardLink(proxy.url));
+  await page.locator('#server-state', { hasText: 'Running' }).waitFor();
+  await page.evaluate(() => window.localStorage.clear());
+  await page.reload();
+  await expectText(page.locator('#auth-message'), 'URL the proxy printed');
+  assert.equal(await page.locator('#auth').isVisible(), true);
+  // Opening the printed URL again trades anew; another tab of the same origin then shares the key.
+  const again = await context.newPage();
+  await again.goto(await dashboardLink(proxy.url));
+  await again.locator('#server-state', { hasText: 'Running' }).waitFor();
+  const tab = await context.newPage();
+  await tab.goto(`${proxy.url}/dashboard/`);
+  await tab.locator('#server-state', { hasText: 'Running' }).waitFor();
+  assert.equal(await tab.locator('#auth').isVisible(), false);
+  // A link that hands the page a forged key (as the page does for itself when the proxy moves port) changes nothing.
+  const forged = await context.newPage();
+  await forged.goto(`${proxy.url}/dashboard/#key=forged-key`);
+  await forged.locator('#server-state', { hasText: 'Running' }).waitFor();
+  assert.equal(new URL(forged.url()).hash, '');
+  assert.match((await forged.evaluate(() => window.localStorage.getItem('ccp-dashboard-page-key'))) ?? '', /^[A-Za-z0-9_-]{43}$/);
 });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright';
-import { dashboardCookie, liveCliPids, startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
+import { dashboardAuth, liveCliPids, startTestProxy, type TestProxy } from '../main/test/helpers/test-proxy.js';
 import { CHROMIUM, ensureRendererBuilt, VIEWPORT } from './helpers/browser.js';
 
 /**
@@ -119,7 +119,7 @@ test('bound to 0.0.0.0 with an access key: a page under a rebound name gets noth
     const token = (await import('node:fs/promises')).readFile(`${wide.dataDir}/dashboard-secret`, 'utf8');
     const traded = await fetch(`${wide.url}/dashboard/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: (await token).trim(), accessKey: key }) });
     assert.equal(traded.status, 200);
-    await assert.rejects(dashboardCookie(wide.url, wide.dataDir), /access_key_required/, 'the token alone is not enough beyond loopback');
+    await assert.rejects(dashboardAuth(wide.url, wide.dataDir), /access_key_required/, 'the token alone is not enough beyond loopback');
   } finally {
     await wide.close();
   }

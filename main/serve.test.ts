@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dashboardCookie, freePort, FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
+import { dashboardAuth, freePort, FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
 
 /**
  * The headless entry as a user runs it, with its port, host and CLI given as
@@ -23,7 +23,7 @@ describe('npm run serve: settings saved from the window', () => {
   const settingsFile = () => readFile(path.join(dataDir, 'settings.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
   const update = async (patch: object) => {
     // The owner's way in: the secret the proxy keeps in its data directory, traded for the session cookie.
-    const response = await postJson(`${url}/dashboard/api/invoke/settings:update`, { payload: patch }, { Cookie: await dashboardCookie(url, dataDir) });
+    const response = await postJson(`${url}/dashboard/api/invoke/settings:update`, { payload: patch }, await dashboardAuth(url, dataDir));
     assert.equal(response.status, 200);
     return ((await response.json()) as { result: { ok: boolean; error?: { field: string } } }).result;
   };

@@ -85,3 +85,15 @@ export function sessionValue(secret: string, accessKey: string | undefined): str
 export function sessionCookieName(secret: string): string {
   return `ccp_dashboard_${createHmac('sha256', secret).update('dashboard-cookie-name').digest('hex').slice(0, 12)}`;
 }
+
+/**
+ * The page key: a second credential the page keeps in localStorage and sends
+ * as `x-dashboard-key`. Cookies ignore ports, so any server on another port
+ * of 127.0.0.1 (another account's) that the owner's browser visits receives
+ * the session cookie; localStorage is per origin, so it never sees this key.
+ */
+export function pageKey(secret: string, session: string): string {
+  return createHmac('sha256', secret).update(`dashboard-page-key\0${session}`).digest('base64url');
+}
+
+export const PAGE_KEY_HEADER = 'x-dashboard-key';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RequestRecord } from '../../shared/request-record.js';
 import { startServeChild, type ServeChild } from './helpers/serve-child.js';
-import { dashboardCookie, postJson, waitFor } from './helpers/test-proxy.js';
+import { dashboardAuth, postJson, waitFor } from './helpers/test-proxy.js';
 
 /**
  * Issue 9: 25 requests naming 30 MB models took the proxy from 113 MB to
@@ -55,8 +55,8 @@ describe('issue 9: a flood of huge and many-keyed bodies', () => {
     await response.text();
     sample();
 
-    const cookie = await dashboardCookie(proxy.url, proxy.dataDir);
-    const list = await postJson(`${proxy.url}/dashboard/api/invoke/requests:list`, {}, { cookie });
+    const auth = await dashboardAuth(proxy.url, proxy.dataDir);
+    const list = await postJson(`${proxy.url}/dashboard/api/invoke/requests:list`, {}, auth);
     assert.equal(list.status, 200);
     const text = await list.text();
     assert.ok(text.length < MB, `requests:list answered ${text.length} bytes`);

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { eventChannels, invokeChannels, type EventChannel, type InvokeChannel, type ProxyBridge } from '../../shared/contract.js';
-import { LOCKED_MESSAGE, showLocked } from './dashboard-session.js';
+import { LOCKED_MESSAGE, pageKeyHeaders, showLocked } from './dashboard-session.js';
+import { openEventStream } from './event-stream.js';
 
 /**
  * The window contract over HTTP, for the page the headless proxy serves at
- * /dashboard/: `POST api/invoke/<channel>` and one `EventSource` on
- * `api/events`. URLs are relative so they follow the page's own origin (the
+ * /dashboard/: `POST api/invoke/<channel>` and one event stream on
+ * `api/events` (event-stream.ts), each with the page key header. URLs are relative so they follow the page's own origin (the
  * proxy that served it). Whatever arrives is parsed with the contract's
  * schemas, so a mismatched core fails loudly here rather than in the view.
  * Nothing is asked before `ready` (the session cookie, dashboard-session.ts).
@@ -33,24 +34,30 @@ export interface HttpBridge extends ProxyBridge {
 }
 
 export function createHttpBridge(ready: Promise<void> = Promise.resolve()): HttpBridge {
-  let source: EventSource | undefined;
+  let started = false;
   const connection = new Set<(state: ConnectionState) => void>();
-  // Subscriptions made before the stream exists are attached when it opens.
-  const handlers: [EventChannel, EventListener][] = [];
+  const handlers: [EventChannel, (data: string) => void][] = [];
   const events = () =>
     void ready.then(() => {
-      if (source) return;
-      source = new EventSource('api/events');
-      source.addEventListener('open', () => connection.forEach((listener) => listener('open')));
-      source.addEventListener('error', () => connection.forEach((listener) => listener('lost')));
-      for (const [channel, handler] of handlers) source.addEventListener(channel, handler);
+      if (started) return;
+      started = true;
+      openEventStream('api/events', pageKeyHeaders, {
+        open: () => connection.forEach((listener) => listener('open')),
+        lost: () => connection.forEach((listener) => listener('lost')),
+        refused: (status, body) => {
+          if (status === 401) showLocked(`${(body as { error?: { message?: string } } | undefined)?.error?.message ?? 'Refused'}. ${LOCKED_MESSAGE}`);
+        },
+        event: (name, data) => {
+          for (const [channel, handler] of handlers) if (channel === name) handler(data);
+        },
+      });
     });
 
   const invoke = async (channel: InvokeChannel, ...payload: unknown[]): Promise<unknown> => {
     await ready;
     const response = await fetch(`api/invoke/${encodeURIComponent(channel)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...pageKeyHeaders() },
       body: JSON.stringify(payload.length > 0 ? { payload: payload[0] } : {}),
       cache: 'no-store',
     });
@@ -63,18 +70,16 @@ export function createHttpBridge(ready: Promise<void> = Promise.resolve()): Http
   };
 
   const on = (channel: EventChannel, listener: (payload: unknown) => void): (() => void) => {
-    const handler = (event: MessageEvent<string>) => {
-      const parsed = eventChannels[channel].safeParse(JSON.parse(event.data));
+    const handler = (data: string) => {
+      const parsed = eventChannels[channel].safeParse(JSON.parse(data));
       if (parsed.success) listener(parsed.data);
       else console.warn(`Dropped a malformed ${channel} event`, parsed.error.issues);
     };
-    handlers.push([channel, handler as EventListener]);
-    if (source) source.addEventListener(channel, handler as EventListener);
-    else events();
+    handlers.push([channel, handler]);
+    events();
     return () => {
-      const at = handlers.findIndex(([, h]) => h === (handler as EventListener));
+      const at = handlers.findIndex(([, h]) => h === handler);
       if (at >= 0) handlers.splice(at, 1);
-      source?.removeEventListener(channel, handler as EventListener);
     };
   };
 

@@ -1,6 +1,6 @@
 import type { ProxyBridge } from '../../shared/contract.js';
 import { createHttpBridge, type ConnectionState } from './bridge-http.js';
-import { establishSession } from './dashboard-session.js';
+import { dashboardUrlAt, establishSession } from './dashboard-session.js';
 
 /**
  * One page, two hosts. In the desktop app the preload exposes the contract as
@@ -43,6 +43,6 @@ export function connectHost(): WindowHost {
     kind: 'dashboard',
     bridge,
     onConnection: (listener) => void bridge.onConnection(listener),
-    follow: (url) => window.location.assign(`${url.replace(/\/+$/, '')}/dashboard/`),
+    follow: (url) => window.location.assign(dashboardUrlAt(url)),
   };
 }

@@ -3,7 +3,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { postJson, dashboardCookie, startTestProxy, type TestProxy } from '../../test/helpers/test-proxy.js';
+import { postJson, dashboardAuth, startTestProxy, type TestProxy } from '../../test/helpers/test-proxy.js';
 import { checkCliPath, cliPathProblem } from './cli-path-check.js';
 
 /**
@@ -19,9 +19,9 @@ describe('cliPath rules, on real files', () => {
   let dir: string;
   let good: string;
   let proxy: TestProxy;
-  let cookie: string;
+  let auth: Record<string, string>;
   const update = async (cliPath: string) => {
-    const response = await postJson(`${proxy.url}/dashboard/api/invoke/settings%3Aupdate`, { payload: { cliPath } }, { Cookie: cookie });
+    const response = await postJson(`${proxy.url}/dashboard/api/invoke/settings%3Aupdate`, { payload: { cliPath } }, auth);
     assert.equal(response.status, 200);
     return ((await response.json()) as { result: { ok: boolean; error?: { field: string; message: string } } }).result;
   };
@@ -33,7 +33,7 @@ describe('cliPath rules, on real files', () => {
     await writeFile(good, `#!/bin/sh\ntouch "${dir}/ran-$(basename "$0")"\nexit 1\n`, { mode: 0o755 });
     await chmod(good, 0o755);
     proxy = await startTestProxy({ bridge: true });
-    cookie = await dashboardCookie(proxy.url, proxy.dataDir);
+    auth = await dashboardAuth(proxy.url, proxy.dataDir);
   });
 
   after(async () => {

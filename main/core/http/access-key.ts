@@ -5,8 +5,9 @@
  * an access key, and every request must then present it (`Authorization:
  * Bearer <key>` or `x-api-key: <key>`, which is what the OpenAI and Anthropic
  * SDKs send for their `apiKey`). A configured key is enforced on loopback too.
- * Wrong keys are counted per address and logged; past the limit the answer is
- * a 429 without looking at the key, so guessing is slow and visible.
+ * Wrong keys are counted per address and logged; past the limit a wrong key
+ * gets a 429. The right key always passes: other accounts on this machine
+ * share 127.0.0.1, and must not be able to lock the owner's SDKs out.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
@@ -35,12 +36,12 @@ export function requireAccessKey(settings: () => { accessKey?: string | undefine
     const expected = settings().accessKey;
     if (expected === undefined || ctx.method === 'OPTIONS') return next();
     // A browser cannot send a header when it opens a page: the dashboard checks the key itself. Its
-    // static files hold nothing; its API needs the session cookie, which beyond loopback is only given
-    // for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
+    // static files hold nothing; its API needs the session cookie and page key, which beyond loopback
+    // are only given for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
     if (isDashboardPath(ctx.path)) return next();
-    refuseIfLimited(ctx, failures);
     const presented = presentedKey(ctx.get('Authorization') || undefined, ctx.get('x-api-key') || undefined);
     if (presented === undefined || !keysMatch(presented, expected)) {
+      refuseIfLimited(ctx, failures);
       const address = ctx.request.socket.remoteAddress ?? 'unknown';
       // A missing key is a misconfigured client, a wrong one may be a guess: only guesses count.
       if (presented !== undefined) {

@@ -8,7 +8,7 @@ export const AUTH_FAILURES_PER_MINUTE = 10;
  * Counts events per client address within a fixed window (a minute), with a
  * bound on how many addresses are tracked, so a flood from many addresses
  * cannot grow memory. Used for wrong access keys and dashboard tokens (after
- * too many, the key is not even checked) and for how many refusals from one
+ * too many, a wrong one gets a 429) and for how many refusals from one
  * address are put in the request log.
  */
 export class AddressWindow {
@@ -64,7 +64,7 @@ export class AddressWindow {
   }
 }
 
-/** Past the limit of wrong keys or tokens, the answer is a 429 without checking anything. */
+/** Past the limit, a wrong key or token gets a 429; callers check the credential first, so the right one always passes. */
 export function refuseIfLimited(ctx: ProxyContext, failures: AddressWindow): void {
   const address = ctx.request.socket.remoteAddress ?? 'unknown';
   if (!failures.exceeded(address)) return;

@@ -10,13 +10,18 @@
  * - Bound to a non-loopback address, the trade also needs the access key, and
  *   the cookie is derived from it too: a browser on this machine is no longer
  *   the only one that can reach the port.
- * - Wrong tokens, keys and cookies count per address; past the limit the
- *   answer is a 429 without checking anything.
+ * - The trade also answers a page key, which the page keeps in localStorage
+ *   and sends as `x-dashboard-key`: cookies ignore ports, so a server on
+ *   another port of this host gets the cookie, but never the key. Every
+ *   `api/` call needs both.
+ * - Wrong tokens, keys and cookies count per address; past the limit a wrong
+ *   one gets a 429. A right one always passes: every account on the machine
+ *   shares 127.0.0.1, so counting must not let one lock the owner out.
  * Secrets are compared as digests in constant time (keysMatch).
  */
 import { z } from 'zod';
 import { ProxyError } from '../errors.js';
-import { sessionCookieName, sessionValue } from '../dashboard-secret.js';
+import { PAGE_KEY_HEADER, pageKey, sessionCookieName, sessionValue } from '../dashboard-secret.js';
 import type { Logger } from '../logger.js';
 import { refuseIfLimited, type AddressWindow } from './address-window.js';
 import { keysMatch } from './access-key.js';
@@ -30,7 +35,7 @@ const tradeSchema = z.object({ token: z.string().max(256), accessKey: z.string()
 export interface DashboardAuth {
   /** GET/POST `api/session`: whether this browser holds a session, and the trade of the token for one. */
   session(ctx: ProxyContext): void;
-  /** Throws the 401 (or 429) unless the request carries a valid session cookie. */
+  /** Throws the 401 (or 429) unless the request carries a valid session cookie and page key. */
   require(ctx: ProxyContext): void;
 }
 
@@ -42,13 +47,18 @@ export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Lo
     return sessionValue(secret, keyRequired(deps) ? deps.settings().accessKey : undefined);
   };
   const address = (ctx: ProxyContext) => ctx.request.socket.remoteAddress ?? 'unknown';
+  /** Cookie and page key both right: true; either wrong: false; either missing: undefined. */
   const holdsSession = (ctx: ProxyContext): boolean | undefined => {
     const secret = deps.dashboardSecret?.();
     const value = expected();
     if (!secret || value === undefined) return undefined;
     const cookie = ctx.cookies.get(sessionCookieName(secret));
-    if (cookie === undefined) return undefined;
-    return keysMatch(cookie, value);
+    const key = ctx.get(PAGE_KEY_HEADER) || undefined;
+    if (cookie === undefined || key === undefined) return undefined;
+    // Both compared, always: no shortcut that would tell which one was wrong through timing.
+    const cookieRight = keysMatch(cookie, value);
+    const keyRight = keysMatch(key, pageKey(secret, value));
+    return cookieRight && keyRight;
   };
   const failed = (ctx: ProxyContext, what: string): void => {
     const count = failures.add(address(ctx));
@@ -61,7 +71,6 @@ export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Lo
         ctx.body = { authenticated: holdsSession(ctx) === true, accessKeyRequired: keyRequired(deps) };
         return;
       }
-      refuseIfLimited(ctx, failures);
       const parsed = tradeSchema.safeParse(ctx.state.body);
       if (!parsed.success) {
         throw new ProxyError('invalid_request_error', 'Send {"token": "<the token from the URL the proxy printed>"}', { code: 'invalid_body', details: { field: 'token', issue: 'missing or not a string' } });
@@ -69,25 +78,30 @@ export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Lo
       const secret = deps.dashboardSecret?.();
       if (!secret) throw new ProxyError('service_unavailable', 'The dashboard secret could not be read or created; see the proxy’s log', { code: 'dashboard_secret_unavailable' });
       if (!keysMatch(parsed.data.token, secret)) {
+        refuseIfLimited(ctx, failures);
         failed(ctx, 'token');
         throw tokenRequired('This token is not the dashboard’s: open the URL the proxy printed at start', 'invalid_dashboard_token');
       }
       const accessKey = deps.settings().accessKey;
       if (keyRequired(deps) && (parsed.data.accessKey === undefined || accessKey === undefined || !keysMatch(parsed.data.accessKey, accessKey))) {
-        if (parsed.data.accessKey !== undefined) failed(ctx, 'access key');
+        if (parsed.data.accessKey !== undefined) {
+          refuseIfLimited(ctx, failures);
+          failed(ctx, 'access key');
+        }
         throw new ProxyError('authentication_error', 'This proxy listens beyond this machine: the dashboard needs its access key too', {
           code: 'access_key_required',
           details: { field: 'accessKey', issue: parsed.data.accessKey === undefined ? 'missing' : 'wrong key' },
         });
       }
-      ctx.cookies.set(sessionCookieName(secret), expected()!, { httpOnly: true, sameSite: 'strict', path: '/dashboard', maxAge: COOKIE_MAX_AGE_MS, overwrite: true });
-      ctx.body = { authenticated: true, accessKeyRequired: keyRequired(deps) };
+      const value = expected()!;
+      ctx.cookies.set(sessionCookieName(secret), value, { httpOnly: true, sameSite: 'strict', path: '/dashboard', maxAge: COOKIE_MAX_AGE_MS, overwrite: true });
+      ctx.body = { authenticated: true, accessKeyRequired: keyRequired(deps), pageKey: pageKey(secret, value) };
     },
     require(ctx) {
-      refuseIfLimited(ctx, failures);
       const holds = holdsSession(ctx);
       if (holds === true) return;
-      if (holds === false) failed(ctx, 'session cookie');
+      refuseIfLimited(ctx, failures);
+      if (holds === false) failed(ctx, 'session cookie or page key');
       throw tokenRequired('The dashboard needs its token: open the URL the proxy printed at start (…/dashboard/#token=…)', 'dashboard_token_required');
     },
   };

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import Koa from 'koa';
 import { silentLogger } from '../logger.js';
-import { dashboardCookie, postJson, startTestProxy, waitFor, type TestProxy } from '../../test/helpers/test-proxy.js';
+import { dashboardAuth, postJson, startTestProxy, waitFor, type TestProxy } from '../../test/helpers/test-proxy.js';
 import type { ProxyState } from './context.js';
 import { dashboard, DASHBOARD_CSP, defaultBundleDir } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
@@ -92,13 +92,13 @@ describe('dashboard API', () => {
   let proxy: TestProxy;
   let bare: TestProxy;
 
-  let cookie: string;
-  const auth = (headers: Record<string, string> = {}) => ({ Cookie: cookie, ...headers });
+  let owner: Record<string, string>;
+  const auth = (headers: Record<string, string> = {}) => ({ ...owner, ...headers });
 
   before(async () => {
     proxy = await startTestProxy({ bridge: true });
     bare = await startTestProxy();
-    cookie = await dashboardCookie(proxy.url);
+    owner = await dashboardAuth(proxy.url);
   });
 
   after(async () => {

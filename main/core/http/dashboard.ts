@@ -7,8 +7,9 @@
  * Threat model. This API can stop the proxy, move its port, read request
  * metadata and change the CLI path (which program runs with the owner's
  * login), so it must answer only its owner, through a page this proxy served:
- * - Every `api/` call but the token trade needs the session cookie that only
- *   the holder of the per-install secret can get (dashboard-auth.ts). Other
+ * - Every `api/` call but the token trade needs the session cookie and page
+ *   key that only the holder of the per-install secret can get
+ *   (dashboard-auth.ts). Other
  *   accounts on this machine reach 127.0.0.1 too; they cannot read the secret.
  * - The Host and Origin guard (security.ts) runs before this: only loopback
  *   Host names or the exact address the request came in on, and only the

@@ -105,13 +105,19 @@ export async function dashboardLink(url: string, dataDir = dataDirs.get(url)): P
   return `${url}/dashboard/#token=${secret}`;
 }
 
-/** Trades the token for the session cookie, as the page does; answers the Cookie header to send. */
-export async function dashboardCookie(url: string, dataDir = dataDirs.get(url), headers: Record<string, string> = {}): Promise<string> {
+/**
+ * Trades the token as the page does; answers the headers every dashboard API call needs: the session
+ * cookie and the page key (which the page keeps in localStorage, out of reach of other ports).
+ */
+export async function dashboardAuth(url: string, dataDir = dataDirs.get(url), headers: Record<string, string> = {}): Promise<{ cookie: string; 'x-dashboard-key': string }> {
   const token = new URL(await dashboardLink(url, dataDir)).hash.replace('#token=', '');
   const response = await postJson(`${url}/dashboard/api/session`, { token }, headers);
   const cookie = response.headers.get('set-cookie');
-  if (response.status !== 200 || !cookie) throw new Error(`the token trade failed: ${response.status} ${await response.text()}`);
-  return cookie.split(';')[0]!;
+  const text = await response.text();
+  if (response.status !== 200 || !cookie) throw new Error(`the token trade failed: ${response.status} ${text}`);
+  const { pageKey } = JSON.parse(text) as { pageKey?: string };
+  if (!pageKey) throw new Error(`the token trade answered no page key: ${text}`);
+  return { cookie: cookie.split(';')[0]!, 'x-dashboard-key': pageKey };
 }
 
 /** PIDs of fake CLI processes still alive (a pid file left by SIGKILL is checked for liveness). */
