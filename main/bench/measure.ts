@@ -4,7 +4,7 @@ import type { ChatRequest } from '../core/api/chat-request.js';
 import { parseCliLine } from '../core/cli/cli-events.js';
 import { buildLaunch } from '../core/cli/cli-launch.js';
 import { LineFramer } from '../core/cli/line-framer.js';
-import { cliInputLines } from '../core/translate/to-cli-input.js';
+import { cliInputLines } from '../core/cli/cli-input.js';
 
 /** One timed request: time to the first token of text, and to the end of the answer. */
 export interface Timing {

@@ -3,7 +3,7 @@ import type { ChatRequest } from '../api/chat-request.js';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import type { TurnEvent } from '../translate/turn-events.js';
+import type { TurnEvent } from './turn-events.js';
 import { buildLaunch } from './cli-launch.js';
 import { CliLocator, readCliVersion, systemHost, type CliCommand } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';

@@ -1,9 +1,9 @@
 import type { ChatRequest } from '../api/chat-request.js';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createTurnState, step } from '../translate/cli-turn.js';
-import { cliInputLines } from '../translate/to-cli-input.js';
-import type { TurnEvent } from '../translate/turn-events.js';
+import { createTurnState, step } from './cli-turn.js';
+import { cliInputLines } from './cli-input.js';
+import type { TurnEvent } from './turn-events.js';
 import { parseCliLine } from './cli-events.js';
 import { processExitError } from './cli-errors.js';
 import type { CliExit, CliProcess } from './cli-process.js';

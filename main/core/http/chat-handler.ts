@@ -5,7 +5,7 @@ import { ignoredHeader } from '../limits/client-strings.js';
 import { TurnCollector } from '../translate/collect-turn.js';
 import { anthropicEvent, anthropicMessage, anthropicPing } from '../translate/to-anthropic.js';
 import { createOpenAIStreamState, openaiChunks, openaiCompletion } from '../translate/to-openai.js';
-import type { TurnEvent } from '../translate/turn-events.js';
+import type { TurnEvent } from '../cli/turn-events.js';
 import type { AppDeps, ProxyContext } from './context.js';
 import { EventChannel } from './event-channel.js';
 

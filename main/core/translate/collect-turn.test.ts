@@ -4,8 +4,8 @@ import { ProxyError } from '../errors.js';
 import { TurnCollector } from './collect-turn.js';
 import { anthropicMessage } from './to-anthropic.js';
 import { openaiCompletion } from './to-openai.js';
-import type { TurnOptions } from './cli-turn.js';
-import type { TurnEvent } from './turn-events.js';
+import type { TurnOptions } from '../cli/cli-turn.js';
+import type { TurnEvent } from '../cli/turn-events.js';
 import { transcriptEvents } from '../../test/helpers/golden.js';
 
 const NOW = 1764039810123;

@@ -1,6 +1,6 @@
 import type { ProxyError } from '../errors.js';
-import type { StopReason, TurnEvent, TurnUsage } from './turn-events.js';
-import { emptyUsage } from './turn-events.js';
+import type { StopReason, TurnEvent, TurnUsage } from '../cli/turn-events.js';
+import { emptyUsage } from '../cli/turn-events.js';
 
 /** A finished turn, assembled from its events, for non-streaming answers. */
 export interface CollectedTurn {

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyError } from '../errors.js';
 import { anthropicEvent, anthropicMessage, anthropicPing } from './to-anthropic.js';
-import type { TurnOptions } from './cli-turn.js';
-import type { TurnEvent } from './turn-events.js';
+import type { TurnOptions } from '../cli/cli-turn.js';
+import type { TurnEvent } from '../cli/turn-events.js';
 import { goldenText, sseFrames, transcriptEvents } from '../../test/helpers/golden.js';
 
 const MODEL = 'claude-sonnet-4-5';

@@ -1,7 +1,7 @@
 import { anthropicErrorBody } from '../errors.js';
 import type { CollectedTurn } from './collect-turn.js';
 import { sseFrame } from './sse.js';
-import type { TurnEvent, TurnUsage } from './turn-events.js';
+import type { TurnEvent, TurnUsage } from '../cli/turn-events.js';
 
 /** Renders TurnEvents as the Messages API's SSE events, in its exact order and shapes. */
 

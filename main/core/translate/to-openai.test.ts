@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOpenAIStreamState, openaiChunks, openaiCompletion, openaiDone, openaiUsage } from './to-openai.js';
 import type { CollectedTurn } from './collect-turn.js';
-import type { TurnOptions } from './cli-turn.js';
-import type { StopReason, TurnEvent } from './turn-events.js';
+import type { TurnOptions } from '../cli/cli-turn.js';
+import type { StopReason, TurnEvent } from '../cli/turn-events.js';
 import { goldenText, sseFrames, transcriptEvents } from '../../test/helpers/golden.js';
 
 const MODEL = 'gpt-4o';

@@ -1,7 +1,7 @@
 import { openaiErrorBody } from '../errors.js';
 import type { CollectedTurn } from './collect-turn.js';
 import { sseFrame } from './sse.js';
-import type { StopReason, TurnEvent, TurnUsage } from './turn-events.js';
+import type { StopReason, TurnEvent, TurnUsage } from '../cli/turn-events.js';
 
 /** Renders TurnEvents as Chat Completions chunks; thinking is not part of that API and is dropped. */
 

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseCliLine } from '../../core/cli/cli-events.js';
-import { createTurnState, step, type TurnOptions } from '../../core/translate/cli-turn.js';
-import type { TurnEvent } from '../../core/translate/turn-events.js';
+import { createTurnState, step, type TurnOptions } from '../../core/cli/cli-turn.js';
+import type { TurnEvent } from '../../core/cli/turn-events.js';
 
 const GOLDEN = new URL('../golden/', import.meta.url);
 

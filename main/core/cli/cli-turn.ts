@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CliEvent, CliResult, CliStreamEvent, CliUsage } from '../cli/cli-events.js';
-import { isMaxTokensFailure, mapCliFailure } from '../cli/cli-errors.js';
+import type { CliEvent, CliResult, CliStreamEvent, CliUsage } from './cli-events.js';
+import { isMaxTokensFailure, mapCliFailure } from './cli-errors.js';
 import { scanForStop } from './stop-sequences.js';
 import { emptyUsage, type StopReason, type TurnEvent, type TurnUsage } from './turn-events.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatMessage } from '../api/chat-request.js';
-import { cliInputLines, renderConversation } from './to-cli-input.js';
+import { cliInputLines, renderConversation } from './cli-input.js';
 
 const GIF = 'R0lGODlhAQABAAAAACw=';
 const text = (value: string) => ({ type: 'text' as const, text: value });

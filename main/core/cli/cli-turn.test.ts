@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCliLine } from '../cli/cli-events.js';
+import { parseCliLine } from './cli-events.js';
 import { ProxyError } from '../errors.js';
 import { createTurnState, step, type TurnOptions } from './cli-turn.js';
 import type { TurnEvent, TurnUsage } from './turn-events.js';
