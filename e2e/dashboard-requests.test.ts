@@ -56,7 +56,7 @@ test('a streaming request appears live, in progress, then done with its numbers'
   // Newest first.
   assert.equal(await visibleRows(page).first().getAttribute('data-id'), id);
 
-  await proxy.release(await waitFor(() => proxy.proxy.requestLog.get(id)?.cliPid ?? undefined));
+  await proxy.release(await waitFor(() => proxy.proxy.request(id)?.cliPid ?? undefined));
   await response.text();
   await expectText(line.locator('.c-status'), '200');
   assert.equal(await line.getAttribute('data-state'), 'done');
@@ -158,7 +158,7 @@ test('cancel from the page ends the request and its CLI process', async () => {
   const response = await anthropicChat(proxy.url, 'claude-fake-gated', true);
   const id = response.headers.get('x-request-id')!;
   const streamed = response.text().catch(() => 'cut');
-  const pid = await waitFor(() => proxy.proxy.requestLog.get(id)?.cliPid ?? undefined);
+  const pid = await waitFor(() => proxy.proxy.request(id)?.cliPid ?? undefined);
   assert.ok((await liveCliPids(proxy.pidDir)).includes(pid), 'the CLI runs');
 
   await row(page, id).click();
@@ -186,7 +186,7 @@ test('pause freezes the list and clear empties it', async () => {
   await page.click('#clear');
   await expectText(page.locator('#requests-empty'), 'No requests yet');
   assert.equal(await page.locator('#request-rows tr').count(), 0);
-  assert.equal(proxy.proxy.requestLog.list().length, 0);
+  assert.equal(proxy.proxy.requests().length, 0);
 });
 
 test('the page ran without errors or CSP violations', () => {

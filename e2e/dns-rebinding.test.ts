@@ -72,7 +72,7 @@ test('the proxy’s port under a rebound name serves nothing: page, API and dash
   // Nothing got through: no CLI started, the port did not move, no API request was logged.
   assert.deepEqual(await liveCliPids(proxy.pidDir), []);
   assert.equal(proxy.proxy.currentSettings.port, 0);
-  assert.equal(proxy.proxy.requestLog.list().filter((record) => record.path.startsWith('/v1/') && !record.refused).length, 0);
+  assert.equal(proxy.proxy.requests().filter((record) => record.path.startsWith('/v1/') && !record.refused).length, 0);
   assert.equal((await fetch(`${proxy.url}/health`)).status, 200, 'still serving its own user');
 });
 
@@ -109,7 +109,7 @@ test('bound to 0.0.0.0 with an access key: a page under a rebound name gets noth
     assert.deepEqual(outcome, { statuses: [403, 403, 403, 403], events: 'error' });
     assert.equal(wide.proxy.currentSettings.cliPath, wide.proxy.options.settings.cliPath, 'cliPath unchanged');
     assert.deepEqual(await liveCliPids(wide.pidDir), []);
-    const refused = wide.proxy.requestLog.list().filter((record) => record.refused);
+    const refused = wide.proxy.requests().filter((record) => record.refused);
     // Every dashboard attempt was turned away at the Host check (the browser's own /favicon.ico ask, outside the dashboard, at the key).
     const dashboardAttempts = refused.filter((record) => record.path.startsWith('/dashboard'));
     assert.ok(dashboardAttempts.length >= 5, JSON.stringify(refused.map((r) => r.path)));

@@ -29,7 +29,7 @@ try {
       await page.locator('#request-rows tr[data-state="in_progress"]').waitFor();
       await Promise.all(Array.from({ length: 6 }, () => fetch(`${proxy.url}/v1/models`).then((r) => r.text())));
     }
-    const logged = proxy.proxy.requestLog.list().length;
+    const logged = proxy.proxy.requests().length;
     await waitFor(async () => (await page.locator('#request-rows tr').count()) === logged || undefined, { message: `the list shows all ${logged} requests` });
     // New rows flash; shoot once the flashes are over (the live row's pulse runs forever, so only finite ones count).
     await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));

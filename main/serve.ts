@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  void proxy.cli.health().then((health) => {
+  void proxy.cliHealth().then((health) => {
     if (health.problem) logger.warn(health.problem);
     else logger.info(`Using Claude CLI ${health.version} at ${health.path}`);
   });

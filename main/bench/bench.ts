@@ -60,7 +60,7 @@ async function startProxy(dataDir: string, cli: CliUnderTest, pool: boolean, ove
 
 async function poolReady(proxy: ProxyService, settleMs: number): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (proxy.cli.pool.size < 1 && Date.now() < deadline) await sleep(10);
+  while (proxy.stats().pool.warm < 1 && Date.now() < deadline) await sleep(10);
   await sleep(settleMs);
 }
 

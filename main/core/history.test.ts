@@ -437,7 +437,7 @@ describe('history through ProxyService', () => {
       const id = res.headers.get('x-request-id');
       assert.ok(id);
       await res.text();
-      await waitFor(() => first.proxy.requestLog.get(id)?.state === 'done' || undefined);
+      await waitFor(() => first.proxy.request(id)?.state === 'done' || undefined);
       await first.close();
 
       const lines = (await readFile(path.join(dataDir, 'history', HISTORY_FILE), 'utf8')).split('\n').filter(Boolean);
@@ -449,7 +449,7 @@ describe('history through ProxyService', () => {
 
       const second = await startTestProxy({ dataDir });
       try {
-        const shown = second.proxy.requestLog.get(id);
+        const shown = second.proxy.request(id);
         assert.equal(shown?.state, 'done');
         assert.equal(shown?.status, 200);
         assert.deepEqual((await second.proxy.snapshot()).warnings, []);

@@ -148,7 +148,7 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
       this.pending.shift();
       this.dropped += 1;
     }
-    this.schedule(this.writeProblem ? Math.max(0, this.retryAt - Date.now()) : FLUSH_DELAY_MS);
+    this.schedule(this.writeProblem ? Math.max(0, this.retryAt - this.now()) : FLUSH_DELAY_MS);
   }
 
   /** Writes what is queued now (also while degraded); never rejects. */
@@ -317,7 +317,7 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
     this.writeProblem = `History is not being saved: cannot write to ${this.options.dir} (${describe(error)}). The proxy keeps working and will retry.`;
     // One warning per outage, not one per request.
     if (first) this.options.logger.warn(this.writeProblem);
-    this.retryAt = Date.now() + this.retryMs;
+    this.retryAt = this.now() + this.retryMs;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length > 0) this.schedule(this.retryMs);

@@ -1,13 +1,15 @@
 import path from 'node:path';
-import type { ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
-import type { BridgeService } from './bridge/bridge-service.js';
-import { CliManager } from './cli/cli-manager.js';
+import type { ClientCountersInfo, ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
+import type { RequestRecord } from '../../shared/request-record.js';
+import type { BridgeHost, RequestLogListeners } from './bridge/bridge-host.js';
+import { CliManager, type CliHealth } from './cli/cli-manager.js';
+import type { PoolStats } from './cli/warm-pool.js';
 import { loadDashboardSecret } from './dashboard-secret.js';
 import { RequestHistory, type HistoryLimits } from './history.js';
 import { exposureError } from './http/access-key.js';
 import { createApp } from './http/app.js';
-import type { AppDeps } from './http/context.js';
-import { healthBody } from './http/health.js';
+import type { DashboardBridge } from './http/dashboard-bridge.js';
+import { proxyHealth, type HealthSource } from './http/health.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RequestLog } from './request-log.js';
@@ -18,6 +20,7 @@ import type { Settings } from './settings.js';
  * The composition root shared by the headless server and the desktop shell:
  * one of each core part, wired together, with settings applied live. It can be
  * stopped and started again (the tray's toggle); `shutdown` is for good.
+ * Its parts are its own: hosts, the bridge and tests use its operations.
  */
 
 export interface ProxyOptions {
@@ -31,18 +34,32 @@ export interface ProxyOptions {
   hostKind?: ProxySnapshot['host_kind'];
 }
 
-export class ProxyService {
-  readonly cli: CliManager;
-  readonly limiter: RateLimiter;
-  readonly requestLog = new RequestLog();
-  readonly inflight = new Map<string, () => void>();
-  readonly server: ServerController;
-  readonly deps: AppDeps;
+/** Counts that must return to their baseline once nothing is in flight (leak checks). */
+export interface ProxyStats {
+  inflight: number;
+  cliProcesses: number;
+  /** CLI output read so far by running children, and how many are paused because their client reads slowly. */
+  cliOutput: { bytes: number; paused: number };
+  pool: PoolStats;
+  /** The warm processes' pids, oldest first. */
+  warmPids: number[];
+  trackedClients: number;
+  /** Listeners per event on the request log, the server controller and its http.Server. */
+  listeners: { requestLog: Record<string, number>; controller: Record<string, number>; httpServer: Record<string, number> };
+}
+
+export class ProxyService implements BridgeHost {
+  private readonly cli: CliManager;
+  private readonly limiter: RateLimiter;
+  private readonly requestLog = new RequestLog();
+  private readonly inflight = new Map<string, () => void>();
+  private readonly server: ServerController;
+  private readonly health: HealthSource;
   /** Problems worth showing in the window (bad settings file, unwritable history…). */
-  readonly warnings = new Set<string>();
+  private readonly warnings = new Set<string>();
   private settings: Settings;
   private lastError: ServerErrorInfo | null = null;
-  private bridge: BridgeService | undefined;
+  private bridge: DashboardBridge | undefined;
   private readonly pruneTimer: NodeJS.Timeout;
   private history: RequestHistory | undefined;
   private initializing: Promise<void> | undefined;
@@ -60,26 +77,31 @@ export class ProxyService {
       ...(options.now ? { now: options.now } : {}),
     });
     this.limiter = new RateLimiter(options.settings.rateLimit, options.now);
-    this.deps = {
+    const now = options.now ?? Date.now;
+    this.health = { cli: this.cli, version: options.version, startedAt: now(), now };
+    const app = createApp({
       settings: () => this.settings,
       cli: this.cli,
       limiter: this.limiter,
       requestLog: this.requestLog,
       logger: options.logger,
-      version: options.version,
-      startedAt: (options.now ?? Date.now)(),
       inflight: this.inflight,
+      health: () => proxyHealth(this.health),
       bridge: () => this.bridge,
       dashboardSecret: () => this.dashboardSecret,
-      ...(options.now ? { now: options.now } : {}),
-    };
-    this.server = new ServerController(createApp(this.deps).callback(), undefined, () => this.settings.server);
+      now,
+    });
+    this.server = new ServerController(app.callback(), undefined, () => this.settings.server);
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
   }
 
-  /** Serves the window contract at /dashboard/api (the headless host); the Electron shell uses IPC instead. */
-  attachBridge(bridge: BridgeService): void {
+  /**
+   * Serves the window contract at /dashboard/api (the headless host); the
+   * Electron shell uses IPC instead. Set after construction because the bridge
+   * is built over this service.
+   */
+  attachBridge(bridge: DashboardBridge): void {
     this.bridge = bridge;
   }
 
@@ -200,6 +222,72 @@ export class ProxyService {
     return true;
   }
 
+  /** Where it listens now, if it does. */
+  get url(): string | undefined {
+    return this.server.listening?.url;
+  }
+
+  addWarning(warning: string): void {
+    this.warnings.add(warning);
+  }
+
+  cliHealth(): Promise<CliHealth> {
+    return this.cli.health();
+  }
+
+  requests(): RequestRecord[] {
+    return this.requestLog.list();
+  }
+
+  clearRequests(): void {
+    this.requestLog.clear();
+  }
+
+  limits(): ClientCountersInfo[] {
+    return this.limiter.counters();
+  }
+
+  get trackedClients(): number {
+    return this.limiter.trackedClients;
+  }
+
+  onRequestLog(listeners: RequestLogListeners): () => void {
+    this.requestLog.on('added', listeners.added);
+    this.requestLog.on('updated', listeners.updated);
+    this.requestLog.on('cleared', listeners.cleared);
+    return () => {
+      this.requestLog.off('added', listeners.added);
+      this.requestLog.off('updated', listeners.updated);
+      this.requestLog.off('cleared', listeners.cleared);
+    };
+  }
+
+  stats(): ProxyStats {
+    const count = (emitter: NodeJS.EventEmitter, events: string[]) => Object.fromEntries(events.map((event) => [event, emitter.listenerCount(event)]));
+    return {
+      inflight: this.inflight.size,
+      cliProcesses: this.cli.activeProcesses,
+      cliOutput: this.cli.output,
+      pool: this.cli.pool.stats(),
+      warmPids: this.cli.pool.pids,
+      trackedClients: this.limiter.trackedClients,
+      listeners: {
+        requestLog: count(this.requestLog, ['added', 'updated', 'cleared']),
+        controller: count(this.server, ['started', 'stopped', 'error']),
+        httpServer: this.server.serverListeners(['request', 'connection', 'close', 'error', 'clientError', 'listening']),
+      },
+    };
+  }
+
+  /** Open client connections (leak checks). */
+  connections(): Promise<number> {
+    return this.server.openConnections();
+  }
+
+  request(id: string): RequestRecord | undefined {
+    return this.requestLog.get(id);
+  }
+
   async snapshot(): Promise<ProxySnapshot> {
     const listening = this.server.listening;
     return {
@@ -208,7 +296,7 @@ export class ProxyService {
       host: listening?.host ?? this.settings.host,
       port: listening?.port ?? this.settings.port,
       error: this.lastError,
-      health: await healthBody(this.deps),
+      health: await proxyHealth(this.health),
       host_kind: this.options.hostKind ?? 'dashboard',
       warnings: [...this.warnings],
     };

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { guardConnections, type ConnectionLimits } from './connection-guard.js';
+import type { Duplex } from 'node:stream';
 
 /**
  * Owns the listening socket; the Koa app is only its request handler. Moving
@@ -81,7 +82,15 @@ export class ServerController extends EventEmitter<ServerEvents> {
     server.headersTimeout = Math.min(30_000, this.limits.requestTimeoutMs);
     server.keepAliveTimeout = Math.min(5_000, this.connections().idleSocketTimeoutMs);
     guardConnections(server, this.connections);
-    server.on('clientError', answerClientError);
+    // Which socket has a response under way, as Node's own clientError handler knows it (from a private field).
+    const answering = new WeakMap<Duplex, http.ServerResponse>();
+    server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+      answering.set(request.socket, response);
+      response.once('close', () => {
+        if (answering.get(request.socket) === response) answering.delete(request.socket);
+      });
+    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, answering.get(socket)?.headersSent ?? false));
     // Node answers an unknown `Expect` with a bare 417; the same refusal, in JSON.
     server.on('checkExpectation', (_request, response: http.ServerResponse) => {
       const body = JSON.stringify(malformed('unsupported Expect header'));
@@ -114,6 +123,17 @@ export class ServerController extends EventEmitter<ServerEvents> {
     return info;
   }
 
+  /** Open connections on the current listener (leak checks). */
+  openConnections(): Promise<number> {
+    const server = this.server;
+    return new Promise((resolve) => (server ? server.getConnections((_error, count) => resolve(count)) : resolve(0)));
+  }
+
+  /** Listener counts on the current http.Server (leak checks). */
+  serverListeners(events: readonly string[]): Record<string, number> {
+    return Object.fromEntries(events.map((event) => [event, this.server?.listenerCount(event) ?? -1]));
+  }
+
   /** An 'error' with no listener would throw from emit; the caller gets the rejection either way. */
   private report(error: ServerError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
@@ -140,10 +160,9 @@ function malformed(why: string) {
  * Requests Node's parser refuses (bad framing, oversized headers) never reach
  * the app; they still get a JSON error, in a shape both SDKs read.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, responseStarted: boolean): void {
   // As Node's own handler: answer unless a response has already started on this socket.
-  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (!socket.writable || inFlight?.headersSent) {
+  if (!socket.writable || responseStarted) {
     socket.destroy();
     return;
   }

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const proxy = new ProxyService({ settings: loaded.settings, dataDir, logger: log, version: proxyVersion(), hostKind: 'electron' });
   if (loaded.problem) {
     log.warn(`Settings: ${loaded.problem}`);
-    proxy.warnings.add(loaded.problem);
+    proxy.addWarning(loaded.problem);
   }
   const bridge = new BridgeService(proxy, {
     persist: async (settings) => {
@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     log.error('The proxy could not start', { error: messageOf(error) });
   }
   tray = await startTray(proxy, bridge, window, paths.trayIconDir);
-  void proxy.cli
-    .health()
+  void proxy
+    .cliHealth()
     .then((health) => {
       if (health.problem) log.warn(health.problem);
       else log.info(`Using Claude CLI ${health.version} at ${health.path}`);

@@ -21,12 +21,11 @@ describe('issue 9: client input the proxy keeps is bounded', () => {
   before(async () => {
     const logger = createLogger((level, message, fields) => logLines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`), 'debug');
     proxy = await startTestProxy({ logger, settings: { logBodies: false, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
-    proxy.proxy.requestLog.on('added', (record) => events.push(record));
-    proxy.proxy.requestLog.on('updated', (record) => events.push(record));
+    proxy.proxy.onRequestLog({ added: (record) => events.push(record), updated: (record) => events.push(record), cleared: () => undefined });
   });
   after(() => proxy.close());
 
-  const lastRecord = () => proxy.proxy.requestLog.list().at(-1)!;
+  const lastRecord = () => proxy.proxy.requests().at(-1)!;
   const historyText = async () => {
     await waitFor(async () => (await readFile(path.join(proxy.dataDir, 'history', 'history.jsonl'), 'utf8').catch(() => '')).includes(lastRecord().id) || undefined, 5000);
     return readFile(path.join(proxy.dataDir, 'history', 'history.jsonl'), 'utf8');

@@ -8,7 +8,7 @@ const ask = (model: string, extra: object = {}) => ({ model, max_tokens: 200, me
 
 /** The response may be written a few ms before the child's exit is reaped; the exit must follow. */
 async function noProcessLeft(proxy: TestProxy) {
-  await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined, {
+  await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined, {
     message: 'every CLI process ended',
   });
 }
@@ -223,7 +223,7 @@ describe('ending CLI processes', () => {
     controller.abort();
     await noProcessLeft(proxy);
     for (const pid of pids) assert.throws(() => process.kill(pid, 0));
-    await waitFor(() => proxy.proxy.requestLog.list().some((r) => r.state === 'cancelled') || undefined);
+    await waitFor(() => proxy.proxy.requests().some((r) => r.state === 'cancelled') || undefined);
   });
 
   test('the cap holds: extra requests queue, past the queue 503 with Retry-After, and a queued client can leave', async () => {

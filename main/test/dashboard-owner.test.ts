@@ -115,9 +115,9 @@ test('wrong tokens are counted per address: after 10 a minute a wrong one is a 4
     assert.equal(blocked.status, 429);
     assert.ok(Number(blocked.headers.get('retry-after')) > 0);
     assert.equal(warnings.filter((line) => /wrong token/.test(line)).length, 10);
-    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused);
+    const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.deepEqual(refused.map((record) => record.status), [...Array(10).fill(401), 429]);
-    assert.equal(proxy.proxy.limiter.trackedClients, 0, 'refusals count toward no rate limit');
+    assert.equal(proxy.proxy.trackedClients, 0, 'refusals count toward no rate limit');
     assert.equal((await postJson(`${proxy.url}/dashboard/api/session`, { token })).status, 200, 'the owner is never locked out');
     now += 61_000;
     assert.equal((await postJson(`${proxy.url}/dashboard/api/session`, { token: 'guess-11' })).status, 401, 'a minute later wrong ones are checked again');
@@ -140,7 +140,7 @@ test('access-key mode: wrong keys are rate-limited per address and logged', asyn
     assert.equal((await models(KEY)).status, 200, 'the right key always passes: the owner is not locked out');
     assert.equal((await models(KEY, '127.0.0.2')).status, 200, 'per address: another client is not locked out');
     assert.equal(warnings.filter((line) => line === 'Wrong access key').length, 10);
-    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused);
+    const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.equal(refused.length, 11);
     assert.ok(refused.every((record) => record.clientIp === '127.0.0.1' && record.path === '/v1/models'));
     now += 61_000;
@@ -154,9 +154,9 @@ test('a flood of refused requests stays bounded: 20 entries a minute per address
   const proxy = await startTestProxy({ bridge: true });
   try {
     await Promise.all(Array.from({ length: 200 }, () => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Host: 'evil.example' } })));
-    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused);
+    const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.equal(refused.length, 20);
-    assert.equal(proxy.proxy.limiter.trackedClients, 0);
+    assert.equal(proxy.proxy.trackedClients, 0);
     // A real request is still logged and written to history; the refused ones are not.
     assert.equal((await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'ECHO:ok' }] })).status, 200);
     const historyFile = path.join(proxy.dataDir, 'history', 'history.jsonl');
@@ -177,7 +177,7 @@ test('refusals from many addresses are capped in all: 200 entries a minute', asy
     for (let host = 2; host < 17; host += 1) {
       await Promise.all(Array.from({ length: 20 }, () => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { localAddress: `127.0.0.${host}`, headers: { Host: 'evil.example' } })));
     }
-    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused);
+    const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.equal(refused.length, 200);
   } finally {
     await proxy.close();
@@ -327,7 +327,7 @@ test('another account cannot lock the owner out: after the limit of wrong tokens
     assert.equal((await fetch(`${proxy.url}/v1/models`, { headers: { 'x-api-key': KEY } })).status, 200);
     assert.equal((await fetch(`${proxy.url}/v1/models`, { headers: { Authorization: `Bearer ${KEY}` } })).status, 200);
     // The refused guesses stay visible to the owner.
-    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused && record.status === 429);
+    const refused = proxy.proxy.requests().filter((record) => record.refused && record.status === 429);
     assert.ok(refused.length >= 2, `429s in the log: ${refused.length}`);
   } finally {
     await proxy.close();

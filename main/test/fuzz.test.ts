@@ -177,9 +177,9 @@ describe(`fuzz: ${CASES} generated hostile requests (seed ${SEED}; replay with F
     assert.equal(([] as unknown as { polluted?: unknown }).polluted, undefined);
 
     // Every request finished: no CLI child, nothing in flight, nothing stuck "in progress" in the log.
-    await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
-    await waitFor(() => proxy.proxy.inflight.size === 0 || undefined);
-    await waitFor(() => proxy.proxy.requestLog.list().every((r) => r.state !== 'in_progress') || undefined);
+    await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
+    await waitFor(() => proxy.proxy.stats().inflight === 0 || undefined);
+    await waitFor(() => proxy.proxy.requests().every((r) => r.state !== 'in_progress') || undefined);
     await servesAfterwards(proxy);
 
     const end = await settledMemory();

@@ -313,7 +313,7 @@ describe('rate limiting', () => {
     assert.equal(Number(refused.headers.get('x-ratelimit-reset')), Math.ceil((FROZEN + 70_000) / 1000));
     assert.equal((await refused.json()).error.type, 'rate_limit_error');
     assert.equal((await fetch(`${proxy.url}/health`)).status, 200);
-    const counters = proxy.proxy.limiter.counters();
+    const counters = proxy.proxy.limits();
     assert.equal(counters.length, 1);
     assert.equal(counters[0]!.refused, 1);
     assert.equal(counters[0]!.allowed, 70);
@@ -330,7 +330,7 @@ describe('the request log', () => {
         assert.equal(res.status, 200);
         await res.text();
       }
-      const metadataOnly = plain.proxy.requestLog.list().at(-1)!;
+      const metadataOnly = plain.proxy.requests().at(-1)!;
       assert.equal(metadataOnly.state, 'done');
       assert.equal(metadataOnly.status, 200);
       assert.equal(metadataOnly.model, hello.model);
@@ -339,7 +339,7 @@ describe('the request log', () => {
       assert.equal(metadataOnly.requestBody, null);
       assert.equal(metadataOnly.responseText, null);
       assert.ok(!JSON.stringify(metadataOnly).includes('secret answer'));
-      const withBodies = keeping.proxy.requestLog.list().at(-1)!;
+      const withBodies = keeping.proxy.requests().at(-1)!;
       assert.match(withBodies.requestBody ?? '', /ECHO:secret answer/);
       assert.equal(withBodies.responseText, 'secret answer');
     } finally {

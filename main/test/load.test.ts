@@ -79,10 +79,10 @@ function answerText(kind: Kind, answer: HttpAnswer): string {
 function sampleLimits(proxy: TestProxy) {
   const seen = { active: 0, queued: 0, running: 0, osProcesses: 0, healthActive: 0, healthQueued: 0, samples: 0 };
   const timer = setInterval(() => {
-    void proxy.proxy.cli.health().then((health) => {
+    void proxy.proxy.cliHealth().then((health) => {
       seen.active = Math.max(seen.active, health.active);
       seen.queued = Math.max(seen.queued, health.queued);
-      seen.running = Math.max(seen.running, proxy.proxy.cli.activeProcesses);
+      seen.running = Math.max(seen.running, proxy.proxy.stats().cliProcesses);
       seen.samples++;
     });
   }, 10);
@@ -114,11 +114,11 @@ function sampleLimits(proxy: TestProxy) {
 }
 
 async function nothingLeft(proxy: TestProxy) {
-  await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
+  await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
   const health = JSON.parse((await httpRequest(proxy.port, 'GET', '/health')).text);
   assert.equal(health.processes.active, 0);
   assert.equal(health.processes.queued, 0);
-  assert.equal(proxy.proxy.inflight.size, 0);
+  assert.equal(proxy.proxy.stats().inflight, 0);
 }
 
 describe('50 concurrent clients through the canned CLI', () => {
@@ -280,7 +280,7 @@ describe('rate limiter: 60 a minute plus a burst of 10, per client IP', () => {
       if (dialect === 'anthropic') assert.equal(body.type, 'error');
       else assert.equal(body.error.code, 'rate_limit_exceeded');
     }
-    const counters = proxy.proxy.limiter.counters().find((c) => c.client === client);
+    const counters = proxy.proxy.limits().find((c) => c.client === client);
     assert.equal(counters?.allowed, 70);
     assert.equal(counters?.refused, 10, 'every request reached the limiter');
   }
@@ -298,7 +298,7 @@ describe('rate limiter: 60 a minute plus a burst of 10, per client IP', () => {
       if (answer.status !== 429) assert.equal(answerText('anthropic', answer), `burst-${i}`);
     });
     // The first client's empty bucket was never this one's.
-    assert.equal(proxy.proxy.limiter.counters().length, 2);
+    assert.equal(proxy.proxy.limits().length, 2);
   });
 
   test('nothing left behind: no CLI process, /health shows 0 active and 0 queued', async () => {

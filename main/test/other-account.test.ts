@@ -48,7 +48,7 @@ test('another Unix account is refused by the dashboard API and cannot read its s
     assert.equal((await asNobody()).secret, 'EACCES');
 
     // The attempts are in the owner's view, marked as refused.
-    const refused = proxy.proxy.requestLog.list().filter((record) => record.refused);
+    const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.ok(refused.some((record) => record.path === '/dashboard/api/invoke/settings:update' && record.status === 401));
   } finally {
     await chmod(proxy.dataDir, 0o700);

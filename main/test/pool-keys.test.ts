@@ -29,7 +29,7 @@ describe('issue 9: per-request max_tokens cannot make the pool start a process p
       const response = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 100 * index + 1, messages: [{ role: 'user', content: `ECHO:answer ${index}` }] });
       assert.equal(((await response.json()) as { content: { text: string }[] }).content[0]!.text, `answer ${index}`);
       // Each request finds the pool as its predecessor left it.
-      await waitFor(() => (proxy!.proxy.cli.activeProcesses === 0 && proxy!.proxy.cli.pool.size === 2 ? true : undefined));
+      await waitFor(() => (proxy!.proxy.stats().cliProcesses === 0 && proxy!.proxy.stats().pool.warm === 2 ? true : undefined));
     }
     const spawned = (await readFile(spawnLog, 'utf8')).trim().split('\n').length;
     assert.ok(spawned <= 10 + 2 + 1, `${spawned} CLIs started for 10 requests`);
@@ -51,9 +51,9 @@ describe('issue 9: per-request max_tokens cannot make the pool start a process p
     for (let index = 1; index <= 4; index += 1) {
       const response = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 777, messages: [{ role: 'user', content: `ECHO:again ${index}` }] });
       assert.equal(response.status, 200);
-      await waitFor(() => (proxy!.proxy.cli.activeProcesses === 0 && proxy!.proxy.cli.pool.size === 2 ? true : undefined));
+      await waitFor(() => (proxy!.proxy.stats().cliProcesses === 0 && proxy!.proxy.stats().pool.warm === 2 ? true : undefined));
     }
-    const stats = proxy.proxy.cli.pool.stats();
+    const stats = proxy.proxy.stats().pool;
     assert.equal(stats.misses, 1, JSON.stringify(stats));
     assert.equal(stats.hits, 3);
   });

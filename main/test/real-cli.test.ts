@@ -238,12 +238,12 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     const reader = res.body!.getReader();
     let seen = '';
     while (!seen.includes('content_block_delta')) seen += new TextDecoder().decode((await reader.read()).value);
-    const record = proxy.proxy.requestLog.list().at(-1)!;
+    const record = proxy.proxy.requests().at(-1)!;
     assert.ok(record.cliPid);
     process.kill(record.cliPid!, 0);
     controller.abort();
     await waitForExit(record.cliPid!);
-    await waitFor(() => (proxy.proxy.cli.activeProcesses === 0 ? true : undefined));
+    await waitFor(() => (proxy.proxy.stats().cliProcesses === 0 ? true : undefined));
   });
 });
 

@@ -23,7 +23,7 @@ after(() => {
 const ask = (model = 'sonnet', extra: object = {}) => ({ model, max_tokens: 50, messages: [{ role: 'user', content: 'ECHO:fine' }], ...extra });
 
 async function stillServes(proxy: TestProxy, url = proxy.url) {
-  await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
+  await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
   const res = await postJson(`${url}/v1/messages`, ask());
   assert.equal(res.status, 200);
   assert.equal((await res.json()).content[0].text, 'fine');
@@ -125,7 +125,7 @@ describe('client disconnects at every stage', () => {
     await waitFor(async () => ((await (await fetch(`${proxy.url}/health`)).json()).processes.queued === 0 ? true : undefined));
     streaming.abort();
     await stillServes(proxy);
-    const states = proxy.proxy.requestLog.list().map((r) => r.state);
+    const states = proxy.proxy.requests().map((r) => r.state);
     assert.ok(states.filter((s) => s === 'cancelled').length >= 2, states.join(','));
   });
 });

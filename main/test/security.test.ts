@@ -110,8 +110,8 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
 
   test('the refusals cost nothing: no CLI process, no rate-limit token; in the request log only as refused (bounded per address)', async () => {
     assert.deepEqual(await taggedProcesses(TAG), []);
-    assert.equal(proxy.proxy.limiter.trackedClients, 0);
-    const records = proxy.proxy.requestLog.list();
+    assert.equal(proxy.proxy.trackedClients, 0);
+    const records = proxy.proxy.requests();
     assert.ok(records.length > 0 && records.length <= 20, `${records.length} entries`);
     assert.ok(records.every((record) => record.refused && record.status === 403 && record.model === null && record.cliPid === null));
   });

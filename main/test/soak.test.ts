@@ -76,19 +76,17 @@ function countBy(items: readonly string[]): Record<string, number> {
 
 /** Everything that should return to its baseline once no request is in flight and no client is connected. */
 function footprint(proxy: TestProxy) {
-  const service = proxy.proxy;
-  // ServerController keeps its http.Server private; the soak needs to see its listeners and connections.
-  const server = (service.server as unknown as { server?: http.Server }).server;
+  const stats = proxy.proxy.stats();
   const listeners = (emitter: NodeJS.EventEmitter | undefined, events: string[]) => Object.fromEntries(events.map((e) => [e, emitter?.listenerCount(e) ?? -1]));
   return {
     resources: countBy(process.getActiveResourcesInfo()),
-    requestLog: listeners(service.requestLog, ['added', 'updated', 'cleared']),
-    controller: listeners(service.server, ['started', 'stopped', 'error']),
-    httpServer: listeners(server, ['request', 'connection', 'close', 'error', 'clientError', 'listening']),
+    requestLog: stats.listeners.requestLog,
+    controller: stats.listeners.controller,
+    httpServer: stats.listeners.httpServer,
     process: listeners(process, ['exit', 'SIGINT', 'SIGTERM', 'uncaughtException', 'unhandledRejection', 'warning', 'beforeExit']),
-    inflight: service.inflight.size,
-    children: service.cli.activeProcesses,
-    trackedClients: service.limiter.trackedClients,
+    inflight: stats.inflight,
+    children: stats.cliProcesses,
+    trackedClients: stats.trackedClients,
   };
 }
 
@@ -115,16 +113,15 @@ async function footprintBackTo(proxy: TestProxy, baseline: ReturnType<typeof foo
   return last;
 }
 
-async function connections(proxy: TestProxy): Promise<number> {
-  const server = (proxy.proxy.server as unknown as { server?: http.Server }).server;
-  return new Promise((resolve) => (server ? server.getConnections((_, count) => resolve(count)) : resolve(0)));
+function connections(proxy: TestProxy): Promise<number> {
+  return proxy.proxy.connections();
 }
 
 /** No request in flight, no child, no client socket: the state a footprint is compared in. */
 async function quiet(proxy: TestProxy, agent: http.Agent) {
   agent.destroy();
   await waitFor(async () => ((await connections(proxy)) === 0 && (await taggedProcesses(TAG)).length === 0) || undefined);
-  await waitFor(() => (proxy.proxy.inflight.size === 0 && proxy.proxy.cli.activeProcesses === 0) || undefined);
+  await waitFor(() => (proxy.proxy.stats().inflight === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
 }
 
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
@@ -162,12 +159,12 @@ describe(`soak: ${TOTAL} requests through the canned CLI, ${CONCURRENCY} at a ti
     t.diagnostic(`${TOTAL} requests in ${elapsed} ms (${Math.round((TOTAL * 1000) / elapsed)}/s), plus 100 warm-up`);
     t.diagnostic(`rss      start ${mb(start.rss)}, middle ${mb(middle.rss)}, end ${mb(end.rss)}`);
     t.diagnostic(`heapUsed start ${mb(start.heapUsed)}, middle ${mb(middle.heapUsed)}, end ${mb(end.heapUsed)}`);
-    t.diagnostic(`resources ${JSON.stringify(afterwards.resources)}; request log ${proxy.proxy.requestLog.list().length} records`);
+    t.diagnostic(`resources ${JSON.stringify(afterwards.resources)}; request log ${proxy.proxy.requests().length} records`);
 
     assert.ok(end.heapUsed <= middle.heapUsed + 30 * MB, `heap grew from ${mb(middle.heapUsed)} (middle) to ${mb(end.heapUsed)} (end)`);
     assert.ok(end.heapUsed <= start.heapUsed + 50 * MB, `heap grew from ${mb(start.heapUsed)} (start) to ${mb(end.heapUsed)} (end)`);
     assert.deepEqual(afterwards, before);
-    assert.ok(proxy.proxy.requestLog.list().length <= 1000, 'the request log is bounded');
-    assert.ok(proxy.proxy.requestLog.list().every((record) => record.state === 'done' && record.status === 200));
+    assert.ok(proxy.proxy.requests().length <= 1000, 'the request log is bounded');
+    assert.ok(proxy.proxy.requests().every((record) => record.state === 'done' && record.status === 200));
   });
 });

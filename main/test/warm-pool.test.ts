@@ -14,7 +14,7 @@ const ask = (content = 'hi', extra: object = {}) => ({ model: 'sonnet', max_toke
 async function warmPids(proxy: TestProxy, count: number): Promise<number[]> {
   return waitFor(
     async () => {
-      const pids = proxy.proxy.cli.pool.pids;
+      const pids = proxy.proxy.stats().warmPids;
       if (pids.length !== count) return undefined;
       const live = await liveCliPids(proxy.pidDir);
       return pids.every((pid) => live.includes(pid)) ? pids : undefined;
@@ -24,7 +24,7 @@ async function warmPids(proxy: TestProxy, count: number): Promise<number[]> {
 }
 
 function lastRecordPid(proxy: TestProxy): number {
-  return proxy.proxy.requestLog.list().at(-1)!.cliPid!;
+  return proxy.proxy.requests().at(-1)!.cliPid!;
 }
 
 describe('warm CLI pool', () => {
@@ -58,7 +58,7 @@ describe('warm CLI pool', () => {
       const res = await postJson(`${proxy.url}/v1/chat/completions`, { model: 'sonnet', messages: [{ role: 'user', content: `ECHO:answer ${i}` }] });
       assert.equal((await res.json()).choices[0].message.content, `answer ${i}`, 'each answer is its own');
       servedBy.push(lastRecordPid(proxy));
-      await waitFor(() => (proxy!.proxy.cli.activeProcesses === 0 ? true : undefined));
+      await waitFor(() => (proxy!.proxy.stats().cliProcesses === 0 ? true : undefined));
     }
     assert.equal(new Set(servedBy).size, 6, `pids: ${servedBy.join(', ')}`);
     for (const pid of servedBy) assert.throws(() => process.kill(pid, 0), `pid ${pid} outlived its request`);
@@ -66,7 +66,7 @@ describe('warm CLI pool', () => {
     const perPid = new Map<number, number>();
     for (const turn of turns) perPid.set(turn.pid, (perPid.get(turn.pid) ?? 0) + 1);
     assert.ok([...perPid.values()].every((count) => count === 1), 'no process ran a second turn');
-    assert.ok(proxy.proxy.cli.pool.hits >= 5);
+    assert.ok(proxy.proxy.stats().pool.hits >= 5);
   });
 
   test('a warm process that died is replaced, never handed out', async () => {
@@ -103,15 +103,15 @@ describe('warm CLI pool', () => {
     // The pool refills as a request takes its process and the expiry counts from there, so the warm
     // processes are looked for while the request runs, not after its answer (a slow start could outlast them).
     const first = postJson(`${proxy.url}/v1/messages`, ask()).then((res) => res.text());
-    await waitFor(() => proxy!.proxy.cli.pool.size === 2 || undefined, { message: 'two warm processes spawned' });
+    await waitFor(() => proxy!.proxy.stats().pool.warm === 2 || undefined, { message: 'two warm processes spawned' });
     await first;
-    await waitFor(async () => (proxy!.proxy.cli.pool.size === 0 && (await liveCliPids(proxy!.pidDir)).length === 0) || undefined, {
+    await waitFor(async () => (proxy!.proxy.stats().pool.warm === 0 && (await liveCliPids(proxy!.pidDir)).length === 0) || undefined, {
       message: 'the warm processes ended at their expiry',
     });
     // A request for another model refills the pool: the expired key gets nothing, the new one all of it.
     const second = postJson(`${proxy.url}/v1/messages`, { ...ask(), model: 'opus' }).then((res) => res.text());
-    await waitFor(() => proxy!.proxy.cli.pool.size === 2 || undefined, { message: 'the pool refilled for opus' });
-    assert.deepEqual(proxy.proxy.cli.pool.stats().keys, [{ model: 'opus', warm: 2 }]);
+    await waitFor(() => proxy!.proxy.stats().pool.warm === 2 || undefined, { message: 'the pool refilled for opus' });
+    assert.deepEqual(proxy.proxy.stats().pool.keys, [{ model: 'opus', warm: 2 }]);
     await second;
   });
 
@@ -119,19 +119,19 @@ describe('warm CLI pool', () => {
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } } });
     for (const model of ['sonnet', 'opus', 'haiku', 'claude-sonnet-4-5']) {
       await (await postJson(`${proxy.url}/v1/messages`, { ...ask(), model })).text();
-      assert.ok(proxy.proxy.cli.pool.size <= 2, `after ${model}: ${proxy.proxy.cli.pool.size} warm`);
+      assert.ok(proxy.proxy.stats().pool.warm <= 2, `after ${model}: ${proxy.proxy.stats().pool.warm} warm`);
     }
     // Processes trimmed from the pool take a moment to exit; wait for that, then for exactly the two kept.
-    await waitFor(async () => (proxy!.proxy.cli.pool.size === 2 && (await liveCliPids(proxy!.pidDir)).length === 2) || undefined, {
+    await waitFor(async () => (proxy!.proxy.stats().pool.warm === 2 && (await liveCliPids(proxy!.pidDir)).length === 2) || undefined, {
       message: 'two warm processes alive, the trimmed ones gone',
     });
     await proxy.close();
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 4, memoryBudgetMb: 0 } } });
     await (await postJson(`${proxy.url}/v1/messages`, ask())).text();
     // The refill runs on a zero-delay timer set when the request took its process, long before the answer came.
-    assert.equal(proxy.proxy.cli.pool.misses, 1);
-    assert.equal(proxy.proxy.cli.pool.size, 0, 'a zero budget keeps nothing warm');
-    await waitFor(async () => ((await liveCliPids(proxy!.pidDir)).length === 0 && proxy!.proxy.cli.activeProcesses === 0) || undefined, {
+    assert.equal(proxy.proxy.stats().pool.misses, 1);
+    assert.equal(proxy.proxy.stats().pool.warm, 0, 'a zero budget keeps nothing warm');
+    await waitFor(async () => ((await liveCliPids(proxy!.pidDir)).length === 0 && proxy!.proxy.stats().cliProcesses === 0) || undefined, {
       message: 'no CLI process left',
     });
   });

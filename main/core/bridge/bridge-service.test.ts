@@ -234,7 +234,7 @@ describe('keep history, switched live', () => {
     const response = await postJson(`${proxy.url}/v1/messages`, { ...chat('sonnet'), max_tokens: 10 });
     await response.text();
     const id = response.headers.get('x-request-id')!;
-    await waitFor(() => proxy.proxy.requestLog.get(id)?.state === 'done' || undefined);
+    await waitFor(() => proxy.proxy.request(id)?.state === 'done' || undefined);
     return id;
   };
   const setHistory = async (enabled: boolean) => {

@@ -7,7 +7,7 @@ import {
   type InvokeResponse,
 } from '../../../shared/contract.js';
 import { settingsIssues, settingsPatchSchema, type SettingsPatch } from '../../../shared/settings-schema.js';
-import type { ProxyService } from '../proxy.js';
+import type { BridgeHost } from './bridge-host.js';
 import { ServerError } from '../server-controller.js';
 import type { Settings } from '../settings.js';
 import { changedSettings, checkChanged, mergeSettings, settingsView } from './settings-update.js';
@@ -49,11 +49,12 @@ export class BridgeService {
   private readonly subscribers = new Map<EventChannel, Set<(payload: never) => void>>();
   private readonly handlers: Handlers;
   private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
   /** Port moves and settings saves each read the settings in force, then replace them: one at a time. */
   private changes: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly proxy: ProxyService,
+    private readonly proxy: BridgeHost,
     private readonly options: BridgeOptions,
   ) {
     this.handlers = {
@@ -67,27 +68,29 @@ export class BridgeService {
         return this.publishState();
       },
       'proxy:setPort': ({ port }) => this.serially(() => this.setPort(port)),
-      'requests:list': async () => proxy.requestLog.list(),
+      'requests:list': async () => proxy.requests(),
       'requests:clear': async () => {
-        const cleared = proxy.requestLog.list().length;
-        proxy.requestLog.clear();
+        const cleared = proxy.requests().length;
+        proxy.clearRequests();
         return { cleared };
       },
       'requests:cancel': async ({ id }) => ({ cancelled: proxy.cancel(id) }),
-      'limits:list': async () => proxy.limiter.counters(),
+      'limits:list': async () => proxy.limits(),
       'settings:get': async () => this.settingsView(),
       'settings:update': (patch) => this.serially(() => this.updateSettings(patch)),
     };
-    proxy.requestLog.on('added', (record) => {
-      this.emit('requests:added', record);
-      this.emit('limits:changed', proxy.limiter.counters());
+    this.unsubscribe = proxy.onRequestLog({
+      added: (record) => {
+        this.emit('requests:added', record);
+        this.emit('limits:changed', proxy.limits());
+      },
+      updated: (record) => this.emit('requests:updated', record),
+      cleared: () => this.emit('requests:cleared', {}),
     });
-    proxy.requestLog.on('updated', (record) => this.emit('requests:updated', record));
-    proxy.requestLog.on('cleared', () => this.emit('requests:cleared', {}));
     // Counters refill with time, not only with requests: keep the window's view fresh while anyone is tracked.
     this.timer = setInterval(() => {
-      if (this.listenerCount('limits:changed') > 0 && proxy.limiter.trackedClients > 0) {
-        this.emit('limits:changed', proxy.limiter.counters());
+      if (this.listenerCount('limits:changed') > 0 && proxy.trackedClients > 0) {
+        this.emit('limits:changed', proxy.limits());
       }
     }, options.limitsIntervalMs ?? 2_000);
     this.timer.unref();
@@ -142,6 +145,7 @@ export class BridgeService {
 
   close(): void {
     clearInterval(this.timer);
+    this.unsubscribe();
     this.subscribers.clear();
   }
 

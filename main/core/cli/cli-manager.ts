@@ -3,19 +3,19 @@ import type { ChatRequest } from '../api/chat-request.js';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
-import type { TurnEvent } from './turn-events.js';
 import { buildLaunch } from './cli-launch.js';
 import { CliLocator, readCliVersion, systemHost, type CliCommand } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
 import { runTurn } from './turn-runner.js';
-import { fileSignature, WarmPool, type PoolSettings } from './warm-pool.js';
+import { TurnStream, type TurnSink } from './turn-stream.js';
+import { fileSignature, WarmPool, type PoolSettings, type PoolStats } from './warm-pool.js';
 
 /**
  * Runs one CLI turn per API request under a concurrency cap with a bounded
  * queue, and guarantees the child is gone when the request is: finished,
  * cancelled (client gone), cut (stop sequence, output cap), timed out, or the
- * manager closed. `run` resolves only after the child has exited.
+ * manager closed. A run's `finished` settles only after the child has exited.
  */
 
 export type CliSettings = Settings['cli'];
@@ -42,14 +42,7 @@ export interface CliHealth {
   queued: number;
   maxConcurrent: number;
   maxQueue: number;
-  pool: ReturnType<WarmPool['stats']>;
-}
-
-export interface RunOptions {
-  signal: AbortSignal;
-  onEvent: (event: TurnEvent) => void;
-  /** Called once the child is spawned (for the request log). */
-  onSpawn?: (pid: number | undefined) => void;
+  pool: PoolStats;
 }
 
 export const INSTALL_HINT =
@@ -92,7 +85,27 @@ export class CliManager {
     return this.running.size;
   }
 
-  async run(request: ChatRequest, { signal, onEvent, onSpawn }: RunOptions): Promise<void> {
+  /** CLI output read so far by the running children, and how many are paused by a slow reader. */
+  get output(): { bytes: number; paused: number } {
+    let bytes = 0;
+    let paused = 0;
+    for (const child of this.running) {
+      bytes += child.output.bytes;
+      if (child.output.paused) paused++;
+    }
+    return { bytes, paused };
+  }
+
+  /**
+   * One turn: waits for a slot, starts (or takes a warm) child, and yields its
+   * events as the reader pulls them. Failures before the turn (queue full,
+   * no CLI) are thrown from the iterator; failures of the turn are `error` events.
+   */
+  run(request: ChatRequest): TurnStream {
+    return new TurnStream((sink, signal) => this.runTurn(request, sink, signal));
+  }
+
+  private async runTurn(request: ChatRequest, sink: TurnSink, signal: AbortSignal): Promise<void> {
     if (this.closed) throw new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' });
     const release = await this.slots.acquire(signal);
     try {
@@ -104,7 +117,7 @@ export class CliManager {
         });
       }
       await mkdir(this.options.workDir, { recursive: true });
-      await this.drive(location.path, location.command, request, signal, onEvent, onSpawn);
+      await this.drive(location.path, location.command, request, signal, sink);
     } finally {
       release();
     }
@@ -115,8 +128,7 @@ export class CliManager {
     command: CliCommand,
     request: ChatRequest,
     signal: AbortSignal,
-    onEvent: RunOptions['onEvent'],
-    onSpawn: RunOptions['onSpawn'],
+    sink: TurnSink,
   ): Promise<void> {
     if (signal.aborted) throw abortError();
     // Locating and making the work directory awaited: close() may have collected the running processes since.
@@ -124,7 +136,7 @@ export class CliManager {
     const launch = buildLaunch(command, this.options.workDir, request, this.options.env);
     const child = this.pool.take(launch) ?? this.spawn(launch);
     this.running.add(child);
-    onSpawn?.(child.pid);
+    sink.push({ type: 'spawned', pid: child.pid });
     try {
       const exit = await runTurn({
         child,
@@ -133,10 +145,13 @@ export class CliManager {
         signal,
         logger: this.options.logger,
         ...(this.options.now ? { now: this.options.now } : {}),
-        onEvent: (event) => {
-          if (event.type === 'error') this.noteError(event.error);
-          else if (event.type === 'end') this.lastAuthFailure = undefined;
-          onEvent(event);
+        sink: {
+          push: (event) => {
+            if (event.type === 'error') this.noteError(event.error);
+            else if (event.type === 'end') this.lastAuthFailure = undefined;
+            return sink.push(event);
+          },
+          onDrain: (listener) => sink.onDrain(listener),
         },
       });
       if (exit.spawnError) {

@@ -81,6 +81,9 @@ export class CliProcess {
   /** Lines that arrived before anyone attached (a warm process is not expected to print any). */
   private early: string[] = [];
   private readonly killTree: TreeKiller;
+  /** Bytes read from stdout so far, and whether reading is paused (the reader is slower than the CLI). */
+  private outputBytes = 0;
+  private outputPaused = false;
 
   /**
    * Spawns at once. Output handlers can be given now or attached later (a
@@ -126,6 +129,7 @@ export class CliProcess {
       });
     });
     child.stdout?.on('data', (chunk: Buffer) => {
+      this.outputBytes += chunk.length;
       this.handlers?.onActivity?.();
       for (const line of framer.push(chunk)) this.deliver(line);
     });
@@ -148,6 +152,24 @@ export class CliProcess {
     else if (this.early.length < 100) this.early.push(line);
   }
 
+  /**
+   * Stops reading stdout until `resume`: the pipe fills and the CLI's writes
+   * block, so a slow client slows the CLI instead of growing our buffers.
+   */
+  pause(): void {
+    this.outputPaused = true;
+    this.child?.stdout?.pause();
+  }
+
+  resume(): void {
+    this.outputPaused = false;
+    this.child?.stdout?.resume();
+  }
+
+  get output(): { bytes: number; paused: boolean } {
+    return { bytes: this.outputBytes, paused: this.outputPaused };
+  }
+
   get running(): boolean {
     return !this.hasExited;
   }
@@ -161,6 +183,8 @@ export class CliProcess {
 
   /** SIGTERM to the process group now, SIGKILL after the grace period. Resolves when the child is gone. */
   stop(): Promise<CliExit> {
+    // A paused stdout never ends, and 'close' waits for it: read (and drop) the rest.
+    if (this.outputPaused) this.resume();
     if (!this.hasExited && this.killTimer === undefined) {
       this.signal('SIGTERM');
       this.killTimer = setTimeout(() => this.signal('SIGKILL'), this.options.killGraceMs);

@@ -3,7 +3,7 @@ import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createTurnState, step } from './cli-turn.js';
 import { cliInputLines } from './cli-input.js';
-import type { TurnEvent } from './turn-events.js';
+import type { TurnSink } from './turn-stream.js';
 import { parseCliLine } from './cli-events.js';
 import { processExitError } from './cli-errors.js';
 import type { CliExit, CliProcess } from './cli-process.js';
@@ -12,7 +12,9 @@ import type { CliExit, CliProcess } from './cli-process.js';
  * Drives one CLI process through one turn: writes the request on stdin,
  * translates its output as it arrives, and ends the process as soon as the
  * turn is over for the client (result, stop sequence, output cap, timeout,
- * cancellation). Resolves with the exit once the process is gone.
+ * cancellation). Resolves with the exit once the process is gone. Events go
+ * into a sink that may say "full": stdout is then paused until it drains, and
+ * the idle timer stops, as the CLI is not idle but waiting for our reader.
  */
 
 export interface TurnLimits {
@@ -26,11 +28,11 @@ export interface TurnRun {
   limits: TurnLimits;
   signal: AbortSignal;
   logger: Logger;
-  onEvent: (event: TurnEvent) => void;
+  sink: TurnSink;
   now?: () => number;
 }
 
-export async function runTurn({ child, request, limits, signal, logger, onEvent, now }: TurnRun): Promise<CliExit> {
+export async function runTurn({ child, request, limits, signal, logger, sink, now }: TurnRun): Promise<CliExit> {
   const state = createTurnState({ thinking: request.thinking, stopSequences: request.stopSequences, ...(now ? { now } : {}) });
   let garbage = 0;
 
@@ -38,13 +40,15 @@ export async function runTurn({ child, request, limits, signal, logger, onEvent,
   const finish = (error: ProxyError) => {
     if (state.done) return;
     state.done = true;
-    onEvent({ type: 'error', error });
+    sink.push({ type: 'error', error });
     void child.stop();
   };
 
   let idleTimer: NodeJS.Timeout | undefined;
+  let paused = false;
   const resetIdle = () => {
     clearTimeout(idleTimer);
+    if (paused) return;
     idleTimer = setTimeout(
       () => finish(new ProxyError('timeout_error', `The Claude CLI sent nothing for ${Math.round(limits.idleTimeoutMs / 1000)} s`, { code: 'idle_timeout' })),
       limits.idleTimeoutMs,
@@ -71,9 +75,21 @@ export async function runTurn({ child, request, limits, signal, logger, onEvent,
         if (garbage++ < 3) logger.warn('Skipped a line from the Claude CLI that is not JSON', { pid: child.pid, length: line.length });
         return;
       }
-      for (const translated of step(state, event)) onEvent(translated);
+      let full = false;
+      for (const translated of step(state, event)) full = !sink.push(translated) || full;
       if (state.done) void child.stop();
+      else if (full && !paused) {
+        paused = true;
+        clearTimeout(idleTimer);
+        child.pause();
+      }
     },
+  });
+  sink.onDrain(() => {
+    if (!paused) return;
+    paused = false;
+    child.resume();
+    resetIdle();
   });
   resetIdle();
   signal.addEventListener('abort', onAbort, { once: true });

@@ -37,6 +37,16 @@ export interface WarmPoolDeps {
   residentBytes?: (pid: number) => number | undefined;
 }
 
+export interface PoolStats {
+  enabled: boolean;
+  warm: number;
+  /** What the settings and the memory budget allow right now. */
+  maxWarm: number;
+  hits: number;
+  misses: number;
+  keys: { model: string; warm: number }[];
+}
+
 interface Warm {
   process: CliProcess;
   key: string;
@@ -55,6 +65,7 @@ interface KeyUse {
 /** About what one idle CLI 2.1.331 process holds (measured: ~210 MB), used where RSS cannot be read. */
 const ASSUMED_PROCESS_MB = 210;
 const MB = 1024 * 1024;
+const RESIDENT_TTL_MS = 10_000;
 
 export function launchKey(launch: CliLaunch): string {
   const env = ['CLAUDE_CODE_MAX_OUTPUT_TOKENS', 'MAX_THINKING_TOKENS'].map((name) => `${name}=${launch.env[name] ?? ''}`);
@@ -83,6 +94,8 @@ export class WarmPool {
   private readonly warm: Warm[] = [];
   private readonly recent: string[] = [];
   private readonly keys = new Map<string, KeyUse>();
+  /** Measured memory per warm pid: read at most every RESIDENT_TTL_MS, not on every /health. */
+  private readonly resident = new Map<number, { bytes: number | undefined; at: number }>();
   private refillScheduled = false;
   private closed = false;
   hits = 0;
@@ -137,17 +150,18 @@ export class WarmPool {
     return this.warm.flatMap((entry) => (entry.process.pid === undefined ? [] : [entry.process.pid]));
   }
 
-  stats() {
+  stats(): PoolStats {
     const perKey = new Map<string, number>();
     for (const entry of this.warm) perKey.set(entry.key, (perKey.get(entry.key) ?? 0) + 1);
+    const targets = this.targets();
     return {
       enabled: this.settings.enabled,
       warm: this.warm.length,
-      max_warm: this.capacity(),
+      maxWarm: this.capacity(),
       hits: this.hits,
       misses: this.misses,
       keys: [...this.keys.entries()]
-        .filter(([key]) => this.targets().has(key) || perKey.has(key))
+        .filter(([key]) => targets.has(key) || perKey.has(key))
         .map(([key, use]) => ({ model: modelOf(use.launch), warm: perKey.get(key) ?? 0 })),
     };
   }
@@ -198,10 +212,19 @@ export class WarmPool {
   /** How many processes the budget allows, from measured memory where available. */
   private capacity(): number {
     const measured = this.warm
-      .map((entry) => (entry.process.pid === undefined ? undefined : (this.deps.residentBytes ?? procResidentBytes)(entry.process.pid)))
+      .map((entry) => (entry.process.pid === undefined ? undefined : this.residentBytes(entry.process.pid)))
       .filter((bytes): bytes is number => bytes !== undefined && bytes > 0);
     const perProcessMb = measured.length > 0 ? Math.max(1, measured.reduce((a, b) => a + b, 0) / measured.length / MB) : ASSUMED_PROCESS_MB;
     return Math.max(0, Math.min(this.settings.maxWarm, Math.floor(this.settings.memoryBudgetMb / perProcessMb)));
+  }
+
+  private residentBytes(pid: number): number | undefined {
+    const now = this.now();
+    const cached = this.resident.get(pid);
+    if (cached && now - cached.at < RESIDENT_TTL_MS) return cached.bytes;
+    const bytes = (this.deps.residentBytes ?? procResidentBytes)(pid);
+    this.resident.set(pid, { bytes, at: now });
+    return bytes;
   }
 
   /** Wanted warm count per key: one each for the most used recent keys, extra for the busiest. */
@@ -303,6 +326,7 @@ export class WarmPool {
 
   private remove(entry: Warm): void {
     clearTimeout(entry.idleTimer);
+    if (entry.process.pid !== undefined) this.resident.delete(entry.process.pid);
     const index = this.warm.indexOf(entry);
     if (index !== -1) this.warm.splice(index, 1);
   }

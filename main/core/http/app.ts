@@ -1,36 +1,53 @@
 import Koa from 'koa';
-import { AddressWindow, AUTH_FAILURES_PER_MINUTE } from './address-window.js';
-import type { AppDeps, ProxyState } from './context.js';
-import { dashboard, defaultBundleDir } from './dashboard.js';
+import type { Logger } from '../logger.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import type { RequestLog } from '../request-log.js';
+import type { Settings } from '../settings.js';
 import { requireAccessKey } from './access-key.js';
+import { AddressWindow, AUTH_FAILURES_PER_MINUTE } from './address-window.js';
+import type { ProxyState } from './context.js';
+import type { DashboardBridge } from './dashboard-bridge.js';
+import { dashboard, defaultBundleDir } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
 import { rateLimit } from './rate-limit.js';
 import { recordRefusals } from './refused-record.js';
 import { recordRequests } from './request-record.js';
-import { createRouter } from './routes.js';
+import { createRouter, type RouterDeps } from './routes.js';
 import { hostAndOriginGuard } from './security.js';
+
+export interface AppParts extends RouterDeps {
+  settings: () => Settings;
+  limiter: RateLimiter;
+  requestLog: RequestLog;
+  logger: Logger;
+  now: () => number;
+  /** The window contract, served at /dashboard/api when a host attached one (404 otherwise). */
+  bridge: () => DashboardBridge | undefined;
+  /** The dashboard's per-install secret once read (undefined: the dashboard API lets nobody in). */
+  dashboardSecret?: () => string | undefined;
+}
 
 /**
  * The Koa app, built once and usable without a listener (`app.callback()`).
- * Order matters: the error handler wraps everything; refusals are noted in
- * the request log on their way out; Host/Origin and key checks run before any
- * work; `/health` and the dashboard are neither rate-limited nor logged.
+ * Each middleware gets only the parts it uses. Order matters: the error
+ * handler wraps everything; refusals are noted in the request log on their
+ * way out; Host/Origin and key checks run before any work; `/health` and the
+ * dashboard are neither rate-limited nor logged.
  */
-
-export function createApp(deps: AppDeps): Koa<ProxyState> {
+export function createApp(parts: AppParts): Koa<ProxyState> {
   const app = new Koa<ProxyState>();
   app.proxy = false;
-  const router = createRouter(deps);
-  const limited = rateLimit(deps.limiter);
-  const record = recordRequests(deps);
+  const router = createRouter(parts);
+  const limited = rateLimit(parts.limiter);
+  const record = recordRequests(parts.requestLog, parts.now);
   // One count for keys and dashboard tokens: a guesser cannot get twice the tries by alternating.
-  const authFailures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now);
+  const authFailures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, parts.now);
 
-  app.use(errorHandler(deps.logger));
-  app.use(recordRefusals(deps));
-  app.use(hostAndOriginGuard(deps.settings));
-  app.use(requireAccessKey(deps.settings, authFailures, deps.logger));
-  app.use(dashboard(deps, defaultBundleDir, authFailures));
+  app.use(errorHandler(parts.logger));
+  app.use(recordRefusals(parts));
+  app.use(hostAndOriginGuard(parts.settings));
+  app.use(requireAccessKey(parts.settings, authFailures, parts.logger));
+  app.use(dashboard(parts, defaultBundleDir, authFailures));
   app.use(async (ctx, next) => {
     if (ctx.path === '/health') return next();
     // Logged before the limiter, so refused requests show in the window too.
@@ -39,6 +56,6 @@ export function createApp(deps: AppDeps): Koa<ProxyState> {
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   // Errors are rendered by errorHandler; this only stops Koa printing stack traces for stray emits.
-  app.on('error', (error: Error) => deps.logger.warn('Koa error', { error: error.message }));
+  app.on('error', (error: Error) => parts.logger.warn('Koa error', { error: error.message }));
   return app;
 }

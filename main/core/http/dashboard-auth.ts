@@ -25,7 +25,8 @@ import { PAGE_KEY_HEADER, pageKey, sessionCookieName, sessionValue } from '../da
 import type { Logger } from '../logger.js';
 import { refuseIfLimited, type AddressWindow } from './address-window.js';
 import { keysMatch } from './access-key.js';
-import type { AppDeps, ProxyContext } from './context.js';
+import type { Settings } from '../settings.js';
+import type { ProxyContext } from './context.js';
 import { isLoopbackHost } from './security.js';
 
 const COOKIE_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -39,7 +40,13 @@ export interface DashboardAuth {
   require(ctx: ProxyContext): void;
 }
 
-export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Logger): DashboardAuth {
+export interface DashboardAuthDeps {
+  settings: () => Settings;
+  /** The dashboard's per-install secret once read (undefined: the dashboard API lets nobody in). */
+  dashboardSecret?: () => string | undefined;
+}
+
+export function dashboardAuth(deps: DashboardAuthDeps, failures: AddressWindow, logger: Logger): DashboardAuth {
   /** The cookie value in force now, or undefined when there is no secret (then nothing is let in). */
   const expected = (): string | undefined => {
     const secret = deps.dashboardSecret?.();
@@ -108,7 +115,7 @@ export function dashboardAuth(deps: AppDeps, failures: AddressWindow, logger: Lo
 }
 
 /** Bound beyond loopback, the dashboard needs the access key as well as the token. */
-function keyRequired(deps: AppDeps): boolean {
+function keyRequired(deps: DashboardAuthDeps): boolean {
   return !isLoopbackHost(deps.settings().host);
 }
 

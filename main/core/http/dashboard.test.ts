@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,12 +31,14 @@ describe('dashboard files', () => {
     await writeFile(path.join(bundle, 'app.js'), 'export {};');
     await writeFile(path.join(bundle, 'styles.css'), 'body{}');
     proxy = await startTestProxy({ bridge: true });
+    const secret = (await readFile(path.join(proxy.dataDir, 'dashboard-secret'), 'utf8')).trim();
+    const parts = { bridge: () => proxy.bridge, settings: () => proxy.proxy.currentSettings, dashboardSecret: () => secret, logger: silentLogger };
     // A bare app with only the dashboard, pointed at a fake bundle (or none): no build needed for these tests.
     const app = new Koa<ProxyState>();
     app.use(errorHandler(silentLogger));
     app.use(async (ctx, next) => {
       const dir = ctx.get('x-test-bundle') === 'none' ? empty : bundle;
-      return dashboard(proxy.proxy.deps, () => dir)(ctx, next);
+      return dashboard(parts, () => dir)(ctx, next);
     });
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -170,13 +172,13 @@ describe('dashboard API', () => {
   });
 
   test('the dashboard is neither rate-limited nor put in the request log', async () => {
-    proxy.proxy.requestLog.clear();
-    const tracked = proxy.proxy.limiter.trackedClients;
+    proxy.proxy.clearRequests();
+    const tracked = proxy.proxy.trackedClients;
     const statuses = await Promise.all(Array.from({ length: 90 }, () => postJson(invokeUrl(proxy, 'limits:list'), {}, auth()).then((r) => r.status)));
     assert.deepEqual(new Set(statuses), new Set([200]));
     assert.equal((await fetch(`${proxy.url}/dashboard`, { redirect: 'manual' })).status, 302);
-    assert.equal(proxy.proxy.requestLog.list().length, 0);
-    assert.equal(proxy.proxy.limiter.trackedClients, tracked);
+    assert.equal(proxy.proxy.requests().length, 0);
+    assert.equal(proxy.proxy.trackedClients, tracked);
   });
 
   test('the Host and Origin guard covers it: rebinding names and other sites are refused', async () => {

@@ -30,9 +30,11 @@ import type { Next } from 'koa';
 import { ZodError } from 'zod';
 import { isInvokeChannel } from '../../../shared/contract.js';
 import { ProxyError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { AddressWindow, AUTH_FAILURES_PER_MINUTE } from './address-window.js';
-import type { AppDeps, ProxyContext } from './context.js';
-import { dashboardAuth } from './dashboard-auth.js';
+import type { ProxyContext } from './context.js';
+import { dashboardAuth, type DashboardAuthDeps } from './dashboard-auth.js';
+import type { DashboardBridge } from './dashboard-bridge.js';
 import { streamEvents } from './dashboard-events.js';
 import { DASHBOARD_PATH, isDashboardPath } from './dashboard-paths.js';
 import { jsonBody } from './json-body.js';
@@ -66,7 +68,14 @@ export function defaultBundleDir(): string {
   return candidates.find((dir) => existsSync(path.join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
-export function dashboard(deps: AppDeps, bundleDir: () => string = defaultBundleDir, failures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now)) {
+export interface DashboardDeps extends DashboardAuthDeps {
+  /** Answers undefined when no host attached one: the API is then a 404. */
+  bridge: () => DashboardBridge | undefined;
+  logger: Logger;
+  now?: () => number;
+}
+
+export function dashboard(deps: DashboardDeps, bundleDir: () => string = defaultBundleDir, failures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now)) {
   const parseJson = jsonBody(() => 256 * 1024);
   const json = requireJson();
   const auth = dashboardAuth(deps, failures, deps.logger);
@@ -148,8 +157,8 @@ function decodePart(part: string): string {
   }
 }
 
-function bridgeOf(deps: AppDeps) {
-  const bridge = deps.bridge?.();
+function bridgeOf(deps: Pick<DashboardDeps, 'bridge'>): DashboardBridge {
+  const bridge = deps.bridge();
   if (!bridge) {
     throw new ProxyError('not_found_error', 'The dashboard API is not available in this process', { code: 'bridge_not_attached' });
   }

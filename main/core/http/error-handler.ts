@@ -3,7 +3,8 @@ import type { Next } from 'koa';
 import { anthropicErrorBody, openaiErrorBody, ProxyError, toProxyError } from '../errors.js';
 import { capString } from '../limits/client-strings.js';
 import type { Logger } from '../logger.js';
-import { dialectFor, type ProxyContext } from './context.js';
+import { apiOwning, dialectFor } from './apis/apis.js';
+import type { ProxyContext } from './context.js';
 
 /**
  * The one error path: every failure, thrown anywhere below, is answered here in
@@ -13,6 +14,7 @@ export function errorHandler(logger: Logger) {
   return async (ctx: ProxyContext, next: Next) => {
     ctx.state.requestId = `req_${randomUUID().replaceAll('-', '')}`;
     ctx.state.dialect = dialectFor(ctx.path, ctx.headers);
+    ctx.state.api = apiOwning(ctx.path)?.label;
     ctx.set('X-Request-Id', ctx.state.requestId);
     try {
       await next();

@@ -1,24 +1,27 @@
-import type { AppDeps } from './context.js';
+import type { Health } from '../../../shared/contract.js';
+import type { CliManager } from '../cli/cli-manager.js';
 
-export type HealthStatus = 'healthy' | 'degraded' | 'unavailable';
+export type HealthStatus = Health['status'];
+
+export interface HealthSource {
+  cli: Pick<CliManager, 'health'>;
+  version: string;
+  startedAt: number;
+  now: () => number;
+}
 
 /**
  * `unavailable`: no usable CLI, nothing can be served. `degraded`: the CLI is
  * there but the last turn failed to authenticate, or every slot is busy with a
  * queue forming.
  */
-export async function healthBody(deps: AppDeps) {
-  const cli = await deps.cli.health();
-  const now = (deps.now ?? Date.now)();
-  const status: HealthStatus = cli.problem
-    ? 'unavailable'
-    : cli.lastAuthFailure || cli.queued > 0
-      ? 'degraded'
-      : 'healthy';
+export async function proxyHealth(source: HealthSource): Promise<Health> {
+  const cli = await source.cli.health();
+  const status: HealthStatus = cli.problem ? 'unavailable' : cli.lastAuthFailure || cli.queued > 0 ? 'degraded' : 'healthy';
   return {
     status,
-    version: deps.version,
-    uptime_seconds: Math.floor((now - deps.startedAt) / 1000),
+    version: source.version,
+    uptime_seconds: Math.floor((source.now() - source.startedAt) / 1000),
     cli: {
       available: !cli.problem,
       path: cli.path ?? null,
@@ -27,6 +30,6 @@ export async function healthBody(deps: AppDeps) {
       last_auth_failure: cli.lastAuthFailure ?? null,
     },
     processes: { active: cli.active, queued: cli.queued, max: cli.maxConcurrent, max_queue: cli.maxQueue },
-    pool: cli.pool,
+    pool: { enabled: cli.pool.enabled, warm: cli.pool.warm, max_warm: cli.pool.maxWarm, hits: cli.pool.hits, misses: cli.pool.misses, keys: cli.pool.keys },
   };
 }

@@ -10,7 +10,9 @@
 import type { Next } from 'koa';
 import { ProxyError } from '../errors.js';
 import { AddressWindow } from './address-window.js';
-import type { AppDeps, ProxyContext } from './context.js';
+import type { Logger } from '../logger.js';
+import type { RequestLog } from '../request-log.js';
+import type { ProxyContext } from './context.js';
 
 export const REFUSED_PER_ADDRESS_PER_MINUTE = 20;
 /** And in all: many addresses (a LAN, an IPv6 range) must not fill the log either. */
@@ -27,7 +29,13 @@ const REFUSED_CODES = new Set([
   'body_too_large',
 ]);
 
-export function recordRefusals(deps: AppDeps, budget = new AddressWindow(REFUSED_PER_ADDRESS_PER_MINUTE, deps.now)) {
+export interface RefusalDeps {
+  requestLog: RequestLog;
+  logger: Logger;
+  now?: () => number;
+}
+
+export function recordRefusals(deps: RefusalDeps, budget = new AddressWindow(REFUSED_PER_ADDRESS_PER_MINUTE, deps.now)) {
   const total = new AddressWindow(REFUSED_PER_MINUTE, deps.now);
   return async (ctx: ProxyContext, next: Next) => {
     try {
@@ -41,8 +49,8 @@ export function recordRefusals(deps: AppDeps, budget = new AddressWindow(REFUSED
 
   function note(ctx: ProxyContext, refusal: { status: number; code: string; type: string; message: string }): void {
     // Already in the log (a body over the limit on the API): mark it; the budget is for new entries.
-    if (ctx.state.recordId !== undefined) {
-      deps.requestLog.update(ctx.state.recordId, { refused: true });
+    if (ctx.state.recorder) {
+      ctx.state.recorder.refused();
       return;
     }
     const address = ctx.request.socket.remoteAddress ?? 'unknown';

@@ -1,66 +1,44 @@
+import { finished, Readable } from 'node:stream';
 import type { Next } from 'koa';
-import type { RequestRecord } from '../../../shared/request-record.js';
-import { anthropicErrorBody, openaiErrorBody, ProxyError } from '../errors.js';
-import type { AppDeps, ProxyContext } from './context.js';
+import { ProxyError } from '../errors.js';
+import type { RequestLog } from '../request-log.js';
+import type { ProxyContext } from './context.js';
+import { RequestRecorder, type ResponseSummary } from './request-recorder.js';
 
 /**
- * Puts every API request into the request log. Chat requests are finished by
- * the chat handler when their turn ends; everything else (errors included) is
- * finished here from the response.
+ * Puts every API request into the request log through one recorder on
+ * `ctx.state`: started here, told what happened by the handler, finished here
+ * once the response is over: at once for a plain body, when the stream ends
+ * (or its client leaves) for a streamed one.
  */
-export function recordRequests(deps: AppDeps) {
+export function recordRequests(log: RequestLog, now: () => number = Date.now) {
   return async (ctx: ProxyContext, next: Next) => {
-    const started = (deps.now ?? Date.now)();
-    const record = deps.requestLog.add({
+    const recorder = new RequestRecorder(log, now, {
       id: ctx.state.requestId,
-      startedAt: started,
       clientIp: ctx.request.socket.remoteAddress ?? 'unknown',
       method: ctx.method,
       path: ctx.path,
-      // Requests that belong to one API take its dialect (already worked out by the error handler); the rest are 'other'.
-      api: isApiPath(ctx.path) ? ctx.state.dialect : 'other',
-      model: null,
-      stream: false,
-      state: 'in_progress',
-      status: null,
-      ttftMs: null,
-      durationMs: null,
-      inputTokens: null,
-      outputTokens: null,
-      stopReason: null,
-      error: null,
-      ignored: [],
-      cliPid: null,
+      // The API that owns the path (the same module the error handler took the error shape from); the rest are 'other'.
+      api: ctx.state.api ?? 'other',
       userAgent: ctx.get('User-Agent') || null,
-      requestBody: null,
-      responseText: null,
     });
-    ctx.state.recordId = record.id;
-    let thrown: { status: number; error: RequestRecord['error'] } | undefined;
+    ctx.state.recorder = recorder;
+    let thrown: ResponseSummary | undefined;
     try {
       await next();
     } catch (error) {
-      // The error handler further out renders it only after this finally has run: take status and message from the error.
+      // The error handler further out renders it only after this has run: take status and message from the error.
       thrown = describeThrown(error);
       throw error;
     } finally {
-      const current = deps.requestLog.get(record.id);
-      if (current?.state === 'in_progress' && !isStream(ctx)) {
-        const status = thrown?.status ?? ctx.status;
-        const error = thrown?.error ?? errorOf(ctx.body);
-        deps.requestLog.update(record.id, {
-          state: status >= 400 ? 'failed' : 'done',
-          status,
-          durationMs: (deps.now ?? Date.now)() - started,
-          ...(error ? { error } : {}),
-        });
+      const body: unknown = ctx.body;
+      if (!thrown && body instanceof Readable) {
+        finished(body, () => recorder.finish({ status: ctx.status, error: null, thrown: false }));
+      } else {
+        recorder.finish(thrown ?? { status: ctx.status, error: errorOf(body) ?? null, thrown: false });
       }
     }
   };
-}
-
-function isStream(ctx: ProxyContext): boolean {
-  return typeof (ctx.body as { pipe?: unknown } | null)?.pipe === 'function';
 }
 
 function errorOf(body: unknown): { type: string; code: string; message: string } | undefined {
@@ -69,16 +47,12 @@ function errorOf(body: unknown): { type: string; code: string; message: string }
   return { type: String(error.type ?? 'error'), code: String(error.code ?? error.type ?? 'error'), message: error.message };
 }
 
-function describeThrown(thrown: unknown): { status: number; error: RequestRecord['error'] } {
-  if (thrown instanceof ProxyError) return { status: thrown.status, error: { type: thrown.type, code: thrown.code, message: thrown.message } };
+function describeThrown(thrown: unknown): ResponseSummary {
+  if (thrown instanceof ProxyError) return { status: thrown.status, error: { type: thrown.type, code: thrown.code, message: thrown.message }, thrown: true };
   // koa-body and Koa throw http-errors; anything else is a 500 whose internals stay out of the log.
   const status = (thrown as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, error: { type: 'invalid_request_error', code: 'invalid_body', message: (thrown as Error).message } };
+    return { status, error: { type: 'invalid_request_error', code: 'invalid_body', message: (thrown as Error).message }, thrown: true };
   }
-  return { status: 500, error: { type: 'api_error', code: 'api_error', message: 'Internal proxy error' } };
-}
-
-function isApiPath(path: string): boolean {
-  return path.startsWith('/openai/') || path.startsWith('/v1/messages') || /\/chat\/completions\/?$/.test(path);
+  return { status: 500, error: { type: 'api_error', code: 'api_error', message: 'Internal proxy error' }, thrown: true };
 }

@@ -86,7 +86,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     pidDir,
     release: (pid) => writeFile(path.join(gateDir, pid === undefined ? 'all' : String(pid)), ''),
     bridge,
-    currentUrl: () => proxy.server.listening?.url ?? `http://127.0.0.1:${port}`,
+    currentUrl: () => proxy.url ?? `http://127.0.0.1:${port}`,
     async close() {
       bridge?.close();
       await proxy.shutdown();
