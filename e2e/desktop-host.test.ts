@@ -17,10 +17,10 @@ const STAND_IN = `
 (() => {
   const listeners = {};
   const calls = [];
-  const health = { status: 'healthy', version: '9.9.9', uptime_seconds: 42,
-    cli: { available: true, path: '/usr/bin/claude', version: '2.1.331 (Claude Code)', problem: null, last_auth_failure: null },
-    processes: { active: 0, queued: 0, max: 4, max_queue: 64 } };
-  let state = { running: true, url: 'http://127.0.0.1:8000', host: '127.0.0.1', port: 8000, error: null, health, host_kind: 'electron', warnings: [] };
+  const health = { status: 'healthy', version: '9.9.9', uptimeSeconds: 42,
+    cli: { available: true, path: '/usr/bin/claude', version: '2.1.331 (Claude Code)', problem: null, lastAuthFailure: null },
+    processes: { active: 0, queued: 0, max: 4, maxQueue: 64 } };
+  let state = { running: true, url: 'http://127.0.0.1:8000', host: '127.0.0.1', port: 8000, error: null, health, hostKind: 'electron', warnings: [] };
   const record = { id: 'req_desktop', startedAt: Date.now(), clientIp: '127.0.0.1', method: 'POST', path: '/v1/chat/completions', api: 'openai',
     model: 'sonnet', stream: true, state: 'done', status: 200, ttftMs: 120, durationMs: 900, inputTokens: 10, outputTokens: 20,
     stopReason: 'end_turn', error: null, ignored: ['temperature'], cliPid: 123, userAgent: 'OpenAI/JS', requestBody: null, responseText: null };

@@ -6,26 +6,27 @@ import { settingsFieldErrorSchema, settingsPatchSchema, settingsViewSchema } fro
  * The one contract between the core and the window. Main (Electron IPC), the
  * preload, the headless dashboard bridge (HTTP + server-sent events) and the
  * renderer all take their channel names and payload types from here, so
- * nothing can drift. Channels are `domain:verb`.
+ * nothing can drift. Channels are `domain:verb`; fields are camelCase (the
+ * HTTP API's /health keeps its own snake_case wire shape, mapped in http/health.ts).
  */
 
 export const healthSchema = z.object({
   status: z.enum(['healthy', 'degraded', 'unavailable']),
   version: z.string(),
-  uptime_seconds: z.number(),
+  uptimeSeconds: z.number(),
   cli: z.object({
     available: z.boolean(),
     path: z.string().nullable(),
     version: z.string().nullable(),
     problem: z.string().nullable(),
-    last_auth_failure: z.object({ at: z.string(), message: z.string() }).nullable(),
+    lastAuthFailure: z.object({ at: z.string(), message: z.string() }).nullable(),
   }),
-  processes: z.object({ active: z.number(), queued: z.number(), max: z.number(), max_queue: z.number() }),
+  processes: z.object({ active: z.number(), queued: z.number(), max: z.number(), maxQueue: z.number() }),
   pool: z
     .object({
       enabled: z.boolean(),
       warm: z.number(),
-      max_warm: z.number(),
+      maxWarm: z.number(),
       hits: z.number(),
       misses: z.number(),
       keys: z.array(z.object({ model: z.string(), warm: z.number() })),
@@ -50,7 +51,7 @@ export const proxySnapshotSchema = z.object({
   error: serverErrorSchema.nullable(),
   health: healthSchema.nullable(),
   /** Where the window is hosted: the desktop app or the headless dashboard. */
-  host_kind: z.enum(['electron', 'dashboard']),
+  hostKind: z.enum(['electron', 'dashboard']),
   /** A problem worth showing (bad settings file, history not writable…). */
   warnings: z.array(z.string()),
 });

@@ -9,7 +9,7 @@ import { RequestHistory, type HistoryLimits } from './history.js';
 import { exposureError } from './http/access-key.js';
 import { createApp } from './http/app.js';
 import type { DashboardBridge } from './http/dashboard-bridge.js';
-import { proxyHealth, type HealthSource } from './http/health.js';
+import { healthWire, proxyHealth, type HealthSource } from './http/health.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RequestLog } from './request-log.js';
@@ -31,7 +31,7 @@ export interface ProxyOptions {
   /** Environment for the CLI children (defaults to this process's). */
   env?: NodeJS.ProcessEnv;
   now?: () => number;
-  hostKind?: ProxySnapshot['host_kind'];
+  hostKind?: ProxySnapshot['hostKind'];
 }
 
 /** Counts that must return to their baseline once nothing is in flight (leak checks). */
@@ -86,7 +86,7 @@ export class ProxyService implements BridgeHost {
       requestLog: this.requestLog,
       logger: options.logger,
       inflight: this.inflight,
-      health: () => proxyHealth(this.health),
+      health: async () => healthWire(await proxyHealth(this.health)),
       bridge: () => this.bridge,
       dashboardSecret: () => this.dashboardSecret,
       now,
@@ -297,7 +297,7 @@ export class ProxyService implements BridgeHost {
       port: listening?.port ?? this.settings.port,
       error: this.lastError,
       health: await proxyHealth(this.health),
-      host_kind: this.options.hostKind ?? 'dashboard',
+      hostKind: this.options.hostKind ?? 'dashboard',
       warnings: [...this.warnings],
     };
   }

@@ -88,7 +88,7 @@ describe('registerIpc over the real bridge', () => {
     const fake = fakeIpcMain();
     registerIpc(fake.ipcMain, bridge, senderIs(page));
     const state = proxySnapshotSchema.parse(await fake.call('proxy:getState', page));
-    assert.equal(state.host_kind, 'electron');
+    assert.equal(state.hostKind, 'electron');
     assert.equal(state.running, false);
     // In-page routing does not make it another document.
     assert.deepEqual(await fake.call('requests:list', `${page}#/history`), []);

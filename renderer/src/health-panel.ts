@@ -30,16 +30,16 @@ export class HealthPanel {
     else setCard('health-cli', 'Not found', cli.problem ?? '', 'error');
 
     if (!cli.available) setCard('health-login', 'Unknown', 'needs the CLI', 'muted');
-    else if (cli.last_auth_failure) {
-      const at = Date.parse(cli.last_auth_failure.at);
-      setCard('health-login', 'Not logged in', `${Number.isNaN(at) ? '' : `${clockTime(at)} · `}${cli.last_auth_failure.message}`, 'error');
+    else if (cli.lastAuthFailure) {
+      const at = Date.parse(cli.lastAuthFailure.at);
+      setCard('health-login', 'Not logged in', `${Number.isNaN(at) ? '' : `${clockTime(at)} · `}${cli.lastAuthFailure.message}`, 'error');
     } else setCard('health-login', 'Logged in', 'no auth failure seen', 'ok');
 
     const p = health.processes;
     const pool = health.pool?.enabled ? ` · ${health.pool.warm} warm` : '';
-    setCard('health-processes', `${p.active} active · ${p.queued} queued`, `max ${p.max} at once, ${p.max_queue} waiting${pool}`, p.queued > 0 ? 'warn' : p.active > 0 ? 'ok' : 'muted');
+    setCard('health-processes', `${p.active} active · ${p.queued} queued`, `max ${p.max} at once, ${p.maxQueue} waiting${pool}`, p.queued > 0 ? 'warn' : p.active > 0 ? 'ok' : 'muted');
 
-    this.uptimeBase = { seconds: health.uptime_seconds, at: Date.now() };
+    this.uptimeBase = { seconds: health.uptimeSeconds, at: Date.now() };
     this.tick(Date.now());
   }
 

@@ -111,10 +111,10 @@ describe('dashboard API', () => {
   test('invoke runs the channel and answers {result}', async () => {
     const response = await postJson(invokeUrl(proxy, 'proxy:getState'), {}, auth());
     assert.equal(response.status, 200);
-    const { result } = (await response.json()) as { result: { running: boolean; url: string; host_kind: string } };
+    const { result } = (await response.json()) as { result: { running: boolean; url: string; hostKind: string } };
     assert.equal(result.running, true);
     assert.equal(result.url, proxy.url);
-    assert.equal(result.host_kind, 'dashboard');
+    assert.equal(result.hostKind, 'dashboard');
   });
 
   test('a payload that fails the contract is a 400 naming the field; nothing runs', async () => {

@@ -21,15 +21,28 @@ export async function proxyHealth(source: HealthSource): Promise<Health> {
   return {
     status,
     version: source.version,
-    uptime_seconds: Math.floor((source.now() - source.startedAt) / 1000),
+    uptimeSeconds: Math.floor((source.now() - source.startedAt) / 1000),
     cli: {
       available: !cli.problem,
       path: cli.path ?? null,
       version: cli.version ?? null,
       problem: cli.problem ?? null,
-      last_auth_failure: cli.lastAuthFailure ?? null,
+      lastAuthFailure: cli.lastAuthFailure ?? null,
     },
-    processes: { active: cli.active, queued: cli.queued, max: cli.maxConcurrent, max_queue: cli.maxQueue },
-    pool: { enabled: cli.pool.enabled, warm: cli.pool.warm, max_warm: cli.pool.maxWarm, hits: cli.pool.hits, misses: cli.pool.misses, keys: cli.pool.keys },
+    processes: { active: cli.active, queued: cli.queued, max: cli.maxConcurrent, maxQueue: cli.maxQueue },
+    pool: cli.pool,
+  };
+}
+
+/** `/health` on the HTTP API: snake_case, like the APIs it sits beside (and what clients already read). */
+export function healthWire(health: Health) {
+  const { cli, processes, pool } = health;
+  return {
+    status: health.status,
+    version: health.version,
+    uptime_seconds: health.uptimeSeconds,
+    cli: { available: cli.available, path: cli.path, version: cli.version, problem: cli.problem, last_auth_failure: cli.lastAuthFailure },
+    processes: { active: processes.active, queued: processes.queued, max: processes.max, max_queue: processes.maxQueue },
+    ...(pool ? { pool: { enabled: pool.enabled, warm: pool.warm, max_warm: pool.maxWarm, hits: pool.hits, misses: pool.misses, keys: pool.keys } } : {}),
   };
 }

@@ -185,7 +185,7 @@ async function drive(tray) {
     }
   };
   const state = await call('proxy:getState', page.webContents.url);
-  report('ipc.trusted', { ok: state.ok, running: state.result?.running, port: state.result?.port, host_kind: state.result?.host_kind });
+  report('ipc.trusted', { ok: state.ok, running: state.result?.running, port: state.result?.port, host_kind: state.result?.hostKind });
   report('ipc.untrusted', await call('proxy:stop', 'https://evil.example/'));
   report('ipc.badPayload', await call('proxy:setPort', page.webContents.url, { port: 0 }));
   report('ipc.channels', { channels: [...handlers.keys()].sort() });
