@@ -55,7 +55,7 @@ test('with the printed URL: the token leaves the address bar, the cookie is Http
   assert.equal(cookie?.httpOnly, true);
   assert.equal(cookie?.sameSite, 'Strict');
   assert.equal(cookie?.path, '/dashboard');
-  assert.ok(!link.endsWith(cookie!.value), 'the cookie holds a derived value, not the secret');
+  assert.ok(!link.endsWith(cookie.value), 'the cookie holds a derived value, not the secret');
   assert.equal(await page.locator('#auth').isVisible(), false);
   await page.reload();
   await page.locator('#server-state', { hasText: 'Running' }).waitFor();

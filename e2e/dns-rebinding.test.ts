@@ -55,7 +55,7 @@ test('the proxy’s port under a rebound name serves nothing: page, API and dash
   // Top-level navigation is what a rebinding attack ends with: the attacker's page, now same-origin.
   const navigation = await (await browser.newContext()).newPage().then((p) => p.goto(`${target}/dashboard/`));
   assert.equal(navigation?.status(), 403);
-  assert.match((await navigation!.text()), /host_not_allowed|Host header/);
+  assert.match((await navigation.text()), /host_not_allowed|Host header/);
 
   // From the attacker's page: simple requests that need no preflight, and the JSON ones.
   const outcome = await page.evaluate(async (base) => {

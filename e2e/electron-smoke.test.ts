@@ -89,7 +89,7 @@ test('the desktop app starts the proxy, shows its window and gives the page only
     await page.evaluate('({ bridge: typeof window.claudeProxy, keys: Object.keys(window.claudeProxy).sort(), require: typeof require, process: typeof process, module: typeof module, Buffer: typeof Buffer })'),
     { bridge: 'object', keys: ['invoke', 'on'], require: 'undefined', process: 'undefined', module: 'undefined', Buffer: 'undefined' },
   );
-  const state = (await page.evaluate('window.claudeProxy.invoke("proxy:getState")')) as { running: boolean; port: number; hostKind: string };
+  const state = await page.evaluate<{ running: boolean; port: number; hostKind: string }>('window.claudeProxy.invoke("proxy:getState")');
   assert.deepEqual({ running: state.running, port: state.port, hostKind: state.hostKind }, { running: true, port, hostKind: 'electron' });
   assert.match(String(await page.evaluate('window.claudeProxy.invoke("nope:nope").then(() => "answered", (e) => String(e))')), /Unknown channel/);
   assert.match(String(await page.evaluate('window.claudeProxy.invoke("proxy:setPort", { port: 0 }).then(() => "answered", (e) => String(e))')), /Error/);

@@ -64,7 +64,7 @@ async function startServer(viaShell = false): Promise<Server> {
     ? spawn('/bin/sh', ['-c', `${quoted} & echo $!; wait`], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const serverPid = viaShell ? Number((await once(child.stdout!.setEncoding('utf8'), 'data'))[0]) : child.pid!;
   const server = { url: `http://127.0.0.1:${port}`, dataDir, pidDir, child, serverPid, stderr: () => stderr };
   started.push(server);

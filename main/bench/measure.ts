@@ -69,7 +69,7 @@ export async function throughProxy(baseUrl: string, api: 'anthropic' | 'openai',
     const total = performance.now() - started;
     return { ttftMs: total, totalMs: total };
   }
-  const reader = res.body!.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let seen = '';
   let ttft = NaN;

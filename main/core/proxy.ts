@@ -91,7 +91,8 @@ export class ProxyService implements BridgeHost {
       dashboardSecret: () => this.dashboardSecret,
       now,
     });
-    this.server = new ServerController(app.callback(), undefined, () => this.settings.server);
+    const handle = app.callback();
+    this.server = new ServerController((request, response) => void handle(request, response), undefined, () => this.settings.server);
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
   }
@@ -252,13 +253,16 @@ export class ProxyService implements BridgeHost {
   }
 
   onRequestLog(listeners: RequestLogListeners): () => void {
-    this.requestLog.on('added', listeners.added);
-    this.requestLog.on('updated', listeners.updated);
-    this.requestLog.on('cleared', listeners.cleared);
+    const added = (record: RequestRecord) => listeners.added(record);
+    const updated = (record: RequestRecord) => listeners.updated(record);
+    const cleared = () => listeners.cleared();
+    this.requestLog.on('added', added);
+    this.requestLog.on('updated', updated);
+    this.requestLog.on('cleared', cleared);
     return () => {
-      this.requestLog.off('added', listeners.added);
-      this.requestLog.off('updated', listeners.updated);
-      this.requestLog.off('cleared', listeners.cleared);
+      this.requestLog.off('added', added);
+      this.requestLog.off('updated', updated);
+      this.requestLog.off('cleared', cleared);
     };
   }
 

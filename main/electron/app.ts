@@ -35,6 +35,7 @@ protocol.registerSchemesAsPrivileged([RENDERER_SCHEME_PRIVILEGES]);
 const log = coreLoggerFrom(electronLog);
 const platform = process.platform;
 // Held here for the app's lifetime: a Tray that is garbage-collected disappears from the bar.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- assigned only to keep it alive
 let tray: TrayController | undefined;
 
 if (!app.requestSingleInstanceLock()) {
@@ -130,7 +131,7 @@ async function startTray(proxy: ProxyService, bridge: BridgeService, window: Bro
   const actions: TrayActions = {
     start: () => void bridge.invoke('proxy:start', undefined).catch(failed('Start')),
     stop: () => void bridge.invoke('proxy:stop', undefined).catch(failed('Stop')),
-    copyAddress: (address) => clipboard.writeText(address),
+    copyAddress: (address) => void clipboard.writeText(address),
     openWindow: () => showWindow(window),
     openLogs: () => void shell.openPath(app.getPath('logs')).then((problem) => problem && log.warn(`Open logs folder: ${problem}`)),
     setLaunchAtLogin: (enabled) => {

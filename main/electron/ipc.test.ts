@@ -60,7 +60,7 @@ describe('registerIpc over the real bridge', () => {
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-ipc-'));
     proxy = new ProxyService({
-      settings: { ...defaultSettings(), port: 0 as number, cliPath: path.join(dataDir, 'no-such-claude') },
+      settings: { ...defaultSettings(), port: 0, cliPath: path.join(dataDir, 'no-such-claude') },
       dataDir,
       logger: silentLogger,
       version: '0.0.0-test',
@@ -141,7 +141,7 @@ describe('proxy:setPort through IPC', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-ipc-port-'));
     const persisted: number[] = [];
     const proxy = new ProxyService({
-      settings: { ...defaultSettings(), port: 0 as number, cliPath: path.join(dataDir, 'no-such-claude') },
+      settings: { ...defaultSettings(), port: 0, cliPath: path.join(dataDir, 'no-such-claude') },
       dataDir,
       logger: silentLogger,
       version: '0.0.0-test',

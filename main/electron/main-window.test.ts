@@ -23,7 +23,7 @@ function fakeWindow(loadError?: Error) {
       if (loadError) throw loadError;
     },
     webContents: { on: (event: string, listener: (...args: never[]) => void) => handlers.set(`wc:${event}`, listener) },
-  } as unknown as WindowLike & { options?: BrowserWindowConstructorOptions };
+  };
   const close = () => {
     let prevented = false;
     (handlers.get('close') as (event: { preventDefault(): void }) => void)({ preventDefault: () => (prevented = true) });

@@ -33,7 +33,7 @@ export interface MainWindowDeps<W extends WindowLike> {
   devTools: boolean;
   /** Started by the OS at login: stay in the tray until the user asks for the window. */
   startHidden: boolean;
-  isQuitting(): boolean;
+  isQuitting: () => boolean;
   log: Logger;
 }
 

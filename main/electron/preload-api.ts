@@ -33,5 +33,5 @@ export function createPreloadApi(ipcRenderer: IpcRendererLike): ProxyBridge {
       ipcRenderer.removeListener(channel, wrapped);
     };
   };
-  return { invoke: invoke as ProxyBridge['invoke'], on: on as ProxyBridge['on'] };
+  return { invoke: invoke as ProxyBridge['invoke'], on: on };
 }

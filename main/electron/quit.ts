@@ -49,7 +49,7 @@ export interface QuittableApp {
 
 export interface QuitHandler {
   /** True from the first quit request on: windows close for real instead of hiding. */
-  isQuitting(): boolean;
+  isQuitting: () => boolean;
 }
 
 /**

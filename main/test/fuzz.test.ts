@@ -132,7 +132,7 @@ async function servesAfterwards(proxy: TestProxy) {
   const head = ['POST /v1/messages HTTP/1.1', `Host: 127.0.0.1:${proxy.port}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${body.length}`];
   const answer = await rawRequest(proxy.port, head, body);
   assert.equal(answer.response?.status, 200);
-  assert.equal(JSON.parse(answer.response!.body.toString()).content[0].text, 'still-here');
+  assert.equal(JSON.parse(answer.response.body.toString()).content[0].text, 'still-here');
 }
 
 // ---------------------------------------------------------------- the storm
@@ -284,7 +284,7 @@ describe('regressions: bugs the fuzz found', () => {
         for (const path of ['/v1/messages', '/v1/chat/completions']) {
           const { response } = await send(path, body);
           assert.equal(response?.status, 200, `${path} with key ${JSON.stringify(key.slice(0, 10))}`);
-          const header = response!.headers['x-claude-proxy-ignored']?.[0] ?? '';
+          const header = response.headers['x-claude-proxy-ignored']?.[0] ?? '';
           assert.ok(header.length < 4096, `X-Claude-Proxy-Ignored is ${header.length} bytes`);
         }
       }
@@ -297,7 +297,7 @@ describe('regressions: bugs the fuzz found', () => {
       const head = [`POST /v1/chat/completions/ HTTP/1.1`, `Host: 127.0.0.1:${proxy.port}`, 'Connection: close', 'Content-Type: text/plain', 'x-api-key: k', 'Content-Length: 2'];
       const { response } = await rawRequest(proxy.port, head, '{}');
       assert.equal(response?.status, 415);
-      const body = JSON.parse(response!.body.toString());
+      const body = JSON.parse(response.body.toString());
       assert.equal(body.type, undefined, JSON.stringify(body));
       assert.equal(body.error.code, 'unsupported_media_type');
     },

@@ -214,7 +214,7 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     test(`upstream ${model.slice(12)} → ${status}`, async () => {
       await assert.rejects(
         anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-        (error: unknown) => error instanceof sdkClass && (error as APIError).status === status,
+        (error: unknown) => error instanceof sdkClass && (error).status === status,
       );
     });
   }
@@ -240,9 +240,9 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     while (!seen.includes('content_block_delta')) seen += new TextDecoder().decode((await reader.read()).value);
     const record = proxy.proxy.requests().at(-1)!;
     assert.ok(record.cliPid);
-    process.kill(record.cliPid!, 0);
+    process.kill(record.cliPid, 0);
     controller.abort();
-    await waitForExit(record.cliPid!);
+    await waitForExit(record.cliPid);
     await waitFor(() => (proxy.proxy.stats().cliProcesses === 0 ? true : undefined));
   });
 });

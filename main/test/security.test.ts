@@ -125,7 +125,7 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
       assert.equal(models.response?.status, 200, origin);
       const chat = await send(ENDPOINTS[0]!, [`Origin: ${origin}`], { host });
       assert.equal(chat.response?.status, 200, origin);
-      assert.equal(JSON.parse(chat.response!.body.toString()).content[0].text, 'same-origin');
+      assert.equal(JSON.parse(chat.response.body.toString()).content[0].text, 'same-origin');
     }
   });
 
@@ -134,11 +134,11 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
       requestLine: 'OPTIONS /v1/messages HTTP/1.1',
     });
     assert.equal(preflight.response?.status, 204);
-    assert.deepEqual(preflight.response!.headers['access-control-allow-origin'], [ALLOWED_ORIGIN]);
+    assert.deepEqual(preflight.response.headers['access-control-allow-origin'], [ALLOWED_ORIGIN]);
     const chat = await send(ENDPOINTS[2]!, [`Origin: ${ALLOWED_ORIGIN}`]);
     assert.equal(chat.response?.status, 200);
-    assert.deepEqual(chat.response!.headers['access-control-allow-origin'], [ALLOWED_ORIGIN]);
-    assert.match(chat.response!.headers.vary?.join(',') ?? '', /origin/i);
+    assert.deepEqual(chat.response.headers['access-control-allow-origin'], [ALLOWED_ORIGIN]);
+    assert.match(chat.response.headers.vary?.join(',') ?? '', /origin/i);
   });
 
   // Not reachable from a browser (which always sends the URL's host alone), but the check should not

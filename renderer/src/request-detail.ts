@@ -75,7 +75,7 @@ export class RequestDetail {
         ...this.sections(record, curl),
       ),
     );
-    if (focused) (this.root.querySelector(`[data-action="${focused}"]`) as HTMLElement | null)?.focus();
+    if (focused) this.root.querySelector<HTMLElement>(`[data-action="${focused}"]`)?.focus();
   }
 
   private sections(record: RequestRecord, curl: { command: string; placeholder: boolean }): HTMLElement[] {

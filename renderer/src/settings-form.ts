@@ -89,7 +89,7 @@ export function buildPatch(view: SettingsView, form: SettingsFormValues): BuiltP
 
   const parsed = settingsPatchSchema.safeParse(patch);
   if (!parsed.success) errors.push(...settingsIssues(parsed.error).filter((issue) => !errors.some((known) => known.field === issue.field)));
-  return { patch: parsed.success ? parsed.data : (patch as SettingsPatch), errors };
+  return { patch: parsed.success ? parsed.data : (patch), errors };
 }
 
 export function isEmptyPatch(patch: SettingsPatch): boolean {

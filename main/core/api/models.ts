@@ -21,7 +21,7 @@ export const KNOWN_MODELS: readonly ModelInfo[] = [
 const CLI_ALIASES = new Set(['sonnet', 'opus', 'haiku']);
 // Any Anthropic model id; the CLI passes it to the API verbatim. The character set
 // also keeps a model name from ever looking like another CLI flag.
-const CLAUDE_ID = /^claude-[a-z0-9][a-z0-9.\-]{0,99}$/;
+const CLAUDE_ID = /^claude-[a-z0-9][a-z0-9.-]{0,99}$/;
 /** Longer than any alias (settings allow 200 characters) or `claude-*` id. */
 const MAX_MODEL_NAME = 256;
 

@@ -9,7 +9,7 @@ const schema = z.object({ items: z.array(z.object({ name: z.string() })), count:
 function errorFor(value: unknown): ProxyError {
   const parsed = schema.safeParse(value);
   assert.equal(parsed.success, false);
-  return validationError(parsed.error!);
+  return validationError(parsed.error);
 }
 
 describe('validationError', () => {

@@ -49,7 +49,7 @@ export function changedSettings(current: Settings, next: Settings): Partial<Sett
   for (const key of Object.keys({ ...current, ...next }) as (keyof Settings)[]) {
     if (!isDeepStrictEqual(current[key], next[key])) changed[key] = next[key];
   }
-  return changed as Partial<Settings>;
+  return changed;
 }
 
 /**

@@ -23,7 +23,7 @@ function cliMessage(result: CliResult): string {
   if (result.result) return result.result;
   const first = result.errors?.[0];
   if (typeof first === 'string') return first;
-  if (first && typeof first === 'object' && 'message' in first) return String((first as { message: unknown }).message);
+  if (first && typeof first === 'object' && 'message' in first) return String((first).message);
   return `Claude CLI turn failed (${result.subtype})`;
 }
 

@@ -176,6 +176,7 @@ export class CliLocator {
 export function readCliVersion(cli: CliCommand, timeoutMs = 15_000): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cli.command, [...cli.args, '--version'], { timeout: timeoutMs, windowsHide: true, env: cliEnv({}) }, (error, stdout) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's error is an Error; its type says otherwise
       if (error) reject(error);
       else resolve(stdout.toString().trim().split('\n')[0] ?? '');
     });

@@ -72,7 +72,7 @@ describe('cliPath rules, on real files', () => {
       const result = await update(cliPath);
       assert.equal(result.ok, false, cliPath);
       assert.equal(result.error?.field, 'cliPath');
-      assert.match(result.error!.message, message, cliPath);
+      assert.match(result.error.message, message, cliPath);
       assert.equal(proxy.proxy.currentSettings.cliPath, before, 'nothing changed');
       const saved = JSON.parse(await readFile(path.join(proxy.dataDir, 'settings.json'), 'utf8')) as { cliPath?: string };
       assert.equal(saved.cliPath, good, 'not saved');

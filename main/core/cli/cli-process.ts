@@ -47,7 +47,7 @@ export type TreeKiller = (pid: number, signal: NodeJS.Signals) => void;
 export function treeKiller(
   platform: NodeJS.Platform = process.platform,
   run: (file: string, args: string[]) => void = (file, args) => void execFile(file, args, { windowsHide: true }, () => {}),
-  kill: (pid: number, signal: NodeJS.Signals) => void = process.kill,
+  kill: (pid: number, signal: NodeJS.Signals) => void = (pid, signal) => process.kill(pid, signal),
   env: NodeJS.ProcessEnv = process.env,
 ): TreeKiller {
   if (platform === 'win32') return (pid) => run(taskkillPath(env), ['/T', '/F', '/PID', String(pid)]);

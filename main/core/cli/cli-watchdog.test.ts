@@ -23,7 +23,7 @@ describe('the CLI watchdog', () => {
   it('POSIX: on end of input it kills the groups still tracked, and only those', async () => {
     const [kept, ended] = [sleeper(), sleeper()];
     const watchdog = spawn('/bin/sh', ['-c', POSIX_WATCHDOG], { stdio: ['pipe', 'ignore', 'inherit'] });
-    watchdog.stdin!.end(`+${kept.pid}\n+${ended.pid}\n-${ended.pid}\n+99999999\n-99999999\n`);
+    watchdog.stdin.end(`+${kept.pid}\n+${ended.pid}\n-${ended.pid}\n+99999999\n-99999999\n`);
     await Promise.all([exited(watchdog), exited(kept)]);
     assert.equal(kept.signalCode, 'SIGKILL');
     assert.equal(ended.exitCode, null, 'an untracked pid is left alone');
@@ -34,10 +34,10 @@ describe('the CLI watchdog', () => {
   it('POSIX: the terminal’s signals do not stop it before its work is done', async () => {
     const child = sleeper();
     const watchdog = spawn('/bin/sh', ['-c', POSIX_WATCHDOG], { stdio: ['pipe', 'pipe', 'inherit'] });
-    watchdog.stdin!.write(`+${child.pid}\n`);
-    await once(watchdog.stdout!, 'data');
+    watchdog.stdin.write(`+${child.pid}\n`);
+    await once(watchdog.stdout, 'data');
     for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) watchdog.kill(signal);
-    watchdog.stdin!.end();
+    watchdog.stdin.end();
     await Promise.all([exited(watchdog), exited(child)]);
     assert.equal(watchdog.exitCode, 0);
     assert.equal(child.signalCode, 'SIGKILL');
@@ -59,8 +59,8 @@ describe('the CLI watchdog', () => {
       assert.deepEqual(start.args, ['-e', WINDOWS_WATCHDOG, full]);
       assert.equal(watchdogCommand('win32', 'node.exe', {}, 'node').args.at(-1), 'C:\\Windows\\System32\\taskkill.exe');
       const watchdog = spawn(start.command, start.args, { env: start.env, stdio: ['pipe', 'ignore', 'inherit'] });
-      watchdog.stdin!.write('+11\n+22\n');
-      watchdog.stdin!.end('-22\n+33\n');
+      watchdog.stdin.write('+11\n+22\n');
+      watchdog.stdin.end('-22\n+33\n');
       await exited(watchdog);
       assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['/T /F /PID 11', '/T /F /PID 33']);
     } finally {

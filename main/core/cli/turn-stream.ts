@@ -82,6 +82,8 @@ export class TurnStream implements AsyncIterableIterator<RunEvent>, TurnSink {
       const { error } = this.outcome;
       // A failure is reported once; after it the iterator is simply done.
       this.outcome = {};
+      // Rejected with what the run threw (a ProxyError, as a rule): the reader maps it.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       return error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(error);
     }
     return new Promise((resolve, reject) => {

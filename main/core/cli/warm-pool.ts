@@ -108,7 +108,7 @@ export class WarmPool {
 
   configure(settings: PoolSettings): void {
     this.settings = settings;
-    if (!settings.enabled) this.clear();
+    if (!settings.enabled) void this.clear();
     else this.trim();
   }
 
@@ -129,7 +129,7 @@ export class WarmPool {
       }
       this.remove(entry);
       if (entry.process.running && entry.signature === this.signature(launch.command)) found = entry.process;
-      else this.discard(entry, entry.process.running ? 'the CLI binary changed' : 'it died while waiting');
+      else void this.discard(entry, entry.process.running ? 'the CLI binary changed' : 'it died while waiting');
     }
     if (found) {
       this.hits++;

@@ -34,11 +34,11 @@ export function presentedKey(authorization: string | undefined, apiKey: string |
 export function requireAccessKey(settings: () => { accessKey?: string | undefined }, failures: AddressWindow, logger: Logger) {
   return async (ctx: ProxyContext, next: Next) => {
     const expected = settings().accessKey;
-    if (expected === undefined || ctx.method === 'OPTIONS') return next();
+    if (expected === undefined || ctx.method === 'OPTIONS') return void (await next());
     // A browser cannot send a header when it opens a page: the dashboard checks the key itself. Its
     // static files hold nothing; its API needs the session cookie and page key, which beyond loopback
     // are only given for the token and the key together (dashboard-auth.ts), with the same count of wrong guesses.
-    if (isDashboardPath(ctx.path)) return next();
+    if (isDashboardPath(ctx.path)) return void (await next());
     const presented = presentedKey(ctx.get('Authorization') || undefined, ctx.get('x-api-key') || undefined);
     if (presented === undefined || !keysMatch(presented, expected)) {
       refuseIfLimited(ctx, failures);

@@ -49,7 +49,7 @@ export function createApp(parts: AppParts): Koa<ProxyState> {
   app.use(requireAccessKey(parts.settings, authFailures, parts.logger));
   app.use(dashboard(parts, defaultBundleDir, authFailures));
   app.use(async (ctx, next) => {
-    if (ctx.path === '/health') return next();
+    if (ctx.path === '/health') return void (await next());
     // Logged before the limiter, so refused requests show in the window too.
     return record(ctx, () => limited(ctx, next));
   });

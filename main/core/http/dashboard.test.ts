@@ -40,7 +40,8 @@ describe('dashboard files', () => {
       const dir = ctx.get('x-test-bundle') === 'none' ? empty : bundle;
       return dashboard(parts, () => dir)(ctx, next);
     });
-    server = http.createServer(app.callback());
+    const handle = app.callback();
+    server = http.createServer((request, response) => void handle(request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -82,7 +82,7 @@ export function dashboard(deps: DashboardDeps, bundleDir: () => string = default
   let streams = 0;
 
   return async (ctx: ProxyContext, next: Next) => {
-    if (!isDashboardPath(ctx.path)) return next();
+    if (!isDashboardPath(ctx.path)) return void (await next());
     ctx.set('Content-Security-Policy', DASHBOARD_CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');

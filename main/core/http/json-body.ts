@@ -28,7 +28,7 @@ export function jsonBody(limitBytes: () => number) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw invalidBody('Request body must be a JSON object', 'body is not a JSON object');
     }
-    ctx.state.body = body as Record<string, unknown>;
+    ctx.state.body = body;
     await next();
   };
 }

@@ -44,7 +44,8 @@ export function recordRequests(log: RequestLog, now: () => number = Date.now) {
 function errorOf(body: unknown): { type: string; code: string; message: string } | undefined {
   const error = (body as { error?: { type?: unknown; code?: unknown; message?: unknown } } | undefined)?.error;
   if (!error || typeof error.message !== 'string') return undefined;
-  return { type: String(error.type ?? 'error'), code: String(error.code ?? error.type ?? 'error'), message: error.message };
+  const type = typeof error.type === 'string' ? error.type : 'error';
+  return { type, code: typeof error.code === 'string' ? error.code : type, message: error.message };
 }
 
 function describeThrown(thrown: unknown): ResponseSummary {

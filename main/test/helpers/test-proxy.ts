@@ -360,7 +360,7 @@ async function readProcDir(): Promise<string[]> {
   try {
     return await readdir('/proc');
   } catch (error) {
-    throw new Error(`this check counts processes through /proc, which is not readable here (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs Linux`);
+    throw new Error(`this check counts processes through /proc, which is not readable here (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs Linux`, { cause: error });
   }
 }
 
