@@ -143,7 +143,7 @@ test('a server on another port of 127.0.0.1 gets the cookie (cookies ignore port
     const stolen = seen.map((header) => /ccp_dashboard_[0-9a-f]{12}=[^;]+/.exec(header)?.[0]).find(Boolean);
     assert.ok(stolen, `the premise: the browser sent the session cookie to the other port (it saw ${JSON.stringify(seen)})`);
     // Written as a string: the page runs it as is (the test's compiler would add helpers the page lacks).
-    const tried = (await page.evaluate(`(async () => {
+    const tried = await page.evaluate<{ stored: string[]; cors: string; noCors: string }>(`(async () => {
       const list = ${JSON.stringify(`${proxy.url}/dashboard/api/invoke/requests%3Alist`)};
       const outcomes = [];
       for (const init of [
@@ -156,7 +156,7 @@ test('a server on another port of 127.0.0.1 gets the cookie (cookies ignore port
         ));
       }
       return { stored: Object.keys(window.localStorage), cors: outcomes[0], noCors: outcomes[1] };
-    })()`)) as { stored: string[]; cors: string; noCors: string };
+    })()`);
     assert.deepEqual(tried.stored, [], 'localStorage is per origin: the other port holds no key');
     assert.match(tried.cors, /^failed/, 'a cross-origin read is blocked');
     assert.match(tried.noCors, /^opaque 0/, 'an opaque answer shows nothing');

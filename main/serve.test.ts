@@ -91,7 +91,7 @@ test('a data directory that is not private to the owner: the server refuses to s
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 1, stderr);
     assert.match(stderr, /Not starting: the data directory .* is a shared directory/);

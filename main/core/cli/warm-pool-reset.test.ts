@@ -12,7 +12,7 @@ import { WarmPool } from './warm-pool.js';
  * owner's login in its environment) for up to 20 requests.
  */
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 test('after reset (the CLI path changed) no refill starts the old program', async () => {
   const spawned: string[] = [];
