@@ -70,7 +70,10 @@ const segment = (ax, ay, bx, by, r) => (x, y) => {
   const t = Math.max(0, Math.min(1, (px * dx + py * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - dx * t, py - dy * t) - r;
 };
-const union = (...shapes) => (x, y) => Math.min(...shapes.map((shape) => shape(x, y)));
+const union =
+  (...shapes) =>
+  (x, y) =>
+    Math.min(...shapes.map((shape) => shape(x, y)));
 const outline = (shape, width) => (x, y) => Math.abs(shape(x, y)) - width / 2;
 
 /** ">_" centred in the box (cx, cy, size), strokes of width w; `underscore` is where the "_" ends. */
@@ -161,7 +164,13 @@ function appIcon(size) {
   const half = small ? 0.47 : 0.4023;
   const radius = half * 0.45;
   const body = roundedRect(0.5, 0.5, half, half, radius);
-  if (!small) canvas.fill(roundedRect(0.5, 0.515, half, half, radius), (x, y) => [0, 0, 0, 0.18 * Math.max(0, Math.min(1, 0.5 - body(x, y - 0.015) * 40))]);
+  if (!small)
+    canvas.fill(roundedRect(0.5, 0.515, half, half, radius), (x, y) => [
+      0,
+      0,
+      0,
+      0.18 * Math.max(0, Math.min(1, 0.5 - body(x, y - 0.015) * 40)),
+    ]);
   const top = hex(TERRACOTTA_TOP);
   const bottom = hex(TERRACOTTA_BOTTOM);
   canvas.fill(body, (x, y) => {
@@ -179,7 +188,8 @@ function appIcon(size) {
 // 12.5/16 = 25/32, a pixel centre at 16 px and a pixel edge at 32 px, and the "!" is laid out on
 // sixteenths, so its 1 px (16) and 2 px (32) strokes land on whole pixels instead of blurring.
 const BADGE = { cx: 12.5 / 16, cy: 12.5 / 16, r: 3 / 16, gap: 0.055 };
-const sixteenths = (left, top, right, bottom) => roundedRect((left + right) / 32, (top + bottom) / 32, (right - left) / 32, (bottom - top) / 32, 0);
+const sixteenths = (left, top, right, bottom) =>
+  roundedRect((left + right) / 32, (top + bottom) / 32, (right - left) / 32, (bottom - top) / 32, 0);
 const badgeBang = union(sixteenths(12, 10, 13, 13), sixteenths(12, 14, 13, 15));
 const badgeRing = outline(circle(BADGE.cx, BADGE.cy, BADGE.r - 0.75 / 16), 1.5 / 16);
 /** The prompt sits up and left, clear of the badge, and in the same place in every state. */
@@ -220,12 +230,17 @@ function trayColour(state, bar, size) {
     dark: { stoppedTile: '#C9C9C9', stoppedInk: INK, green: '#3FB950', red: '#F85149' },
   }[bar];
   const tile = roundedRect(0.5, 0.5, 0.46, 0.46, 0.16);
-  canvas.fill(tile, state === 'stopped' ? hex(palette.stoppedTile) : (x, y) => {
-    const top = hex(TERRACOTTA_TOP);
-    const bottom = hex(TERRACOTTA_BOTTOM);
-    const t = Math.max(0, Math.min(1, (x + y) / 2));
-    return [0, 1, 2].map((k) => top[k] + (bottom[k] - top[k]) * t).concat(1);
-  });
+  canvas.fill(
+    tile,
+    state === 'stopped'
+      ? hex(palette.stoppedTile)
+      : (x, y) => {
+          const top = hex(TERRACOTTA_TOP);
+          const bottom = hex(TERRACOTTA_BOTTOM);
+          const t = Math.max(0, Math.min(1, (x + y) / 2));
+          return [0, 1, 2].map((k) => top[k] + (bottom[k] - top[k]) * t).concat(1);
+        },
+  );
   canvas.fill(trayGlyph(px), hex(state === 'stopped' ? palette.stoppedInk : '#FFFFFF'));
   canvas.erase(circle(BADGE.cx, BADGE.cy, BADGE.r + BADGE.gap));
   if (state === 'stopped') {

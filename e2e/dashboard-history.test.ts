@@ -25,10 +25,17 @@ after(async () => {
 
 test('requests made before a restart are listed after it, with their outcome', async () => {
   const first = await startTestProxy({ dataDir, bridge: true });
-  const ok = await postJson(`${first.url}/v1/messages`, { model: 'sonnet', max_tokens: 20, messages: [{ role: 'user', content: 'ECHO:kept' }] });
+  const ok = await postJson(`${first.url}/v1/messages`, {
+    model: 'sonnet',
+    max_tokens: 20,
+    messages: [{ role: 'user', content: 'ECHO:kept' }],
+  });
   const okId = ok.headers.get('x-request-id')!;
   await ok.text();
-  const failed = await postJson(`${first.url}/v1/chat/completions`, { model: 'claude-fake-nologin', messages: [{ role: 'user', content: 'x' }] });
+  const failed = await postJson(`${first.url}/v1/chat/completions`, {
+    model: 'claude-fake-nologin',
+    messages: [{ role: 'user', content: 'x' }],
+  });
   const failedId = failed.headers.get('x-request-id')!;
   await failed.text();
   await first.close(); // flushes the history

@@ -44,7 +44,9 @@ test('one request: the counters move', async () => {
 
 test('71 rapid requests: the bucket runs dry, a 429 comes back, and the panel shows it', async () => {
   // 70 fit in a full bucket (60 + a burst of 10); one was spent above, so 69 pass and 2 are refused.
-  const statuses = await Promise.all(Array.from({ length: 71 }, () => fetch(`${proxy.url}/v1/models`).then(async (r) => (await r.text(), r.status))));
+  const statuses = await Promise.all(
+    Array.from({ length: 71 }, () => fetch(`${proxy.url}/v1/models`).then(async (r) => (await r.text(), r.status))),
+  );
   assert.equal(statuses.filter((status) => status === 429).length, 2);
   assert.equal(statuses.filter((status) => status === 200).length, 69);
   await expectText(client().locator('[data-field="refused"]'), '2');

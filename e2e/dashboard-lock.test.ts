@@ -64,7 +64,13 @@ test('with the printed URL: the token leaves the address bar, the cookie is Http
 
 test('refused requests show in the page, marked as refused, with the reason in the detail', async () => {
   const { page } = await openDashboard(browser, proxy.url);
-  const attempt = await httpRequest(proxy.port, 'POST', '/v1/messages', { model: 'sonnet', messages: [] }, { headers: { Host: 'evil.example' } });
+  const attempt = await httpRequest(
+    proxy.port,
+    'POST',
+    '/v1/messages',
+    { model: 'sonnet', messages: [] },
+    { headers: { Host: 'evil.example' } },
+  );
   assert.equal(attempt.status, 403);
   const id = attempt.headers['x-request-id'] as string;
   const refusedRow = page.locator(`#request-rows tr[data-id="${id}"]`);
@@ -166,7 +172,10 @@ test('a server on another port of 127.0.0.1 gets the cookie (cookies ignore port
     assert.equal((await postJson(`${proxy.url}/dashboard/api/invoke/requests%3Alist`, {}, { cookie: stolen })).status, 401);
     const events = await fetch(`${proxy.url}/dashboard/api/events`, { headers: { cookie: stolen } });
     assert.equal(events.status, 401);
-    assert.deepEqual(await (await fetch(`${proxy.url}/dashboard/api/session`, { headers: { cookie: stolen } })).json(), { authenticated: false, accessKeyRequired: false });
+    assert.deepEqual(await (await fetch(`${proxy.url}/dashboard/api/session`, { headers: { cookie: stolen } })).json(), {
+      authenticated: false,
+      accessKeyRequired: false,
+    });
     // While the owner's page still works, events included.
     const id = (await httpRequest(proxy.port, 'GET', '/v1/models')).headers['x-request-id'] as string;
     await owner.locator(`#request-rows tr[data-id="${id}"]`).waitFor();

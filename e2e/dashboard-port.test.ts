@@ -77,7 +77,10 @@ test('the page logged no errors', () => {
   // The move cuts the old listener's connections (the event stream, the setPort call): those network
   // failures are expected and logged by Chrome itself. Script errors and CSP violations are not.
   assert.deepEqual(
-    errors.filter((error) => !/Failed to load resource: net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE|CONNECTION_RESET)/.test(error)),
+    errors.filter(
+      (error) =>
+        !/Failed to load resource: net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE|CONNECTION_RESET)/.test(error),
+    ),
     [],
   );
 });

@@ -4,7 +4,17 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright';
 import { liveCliPids, startTestProxy, waitFor, type TestProxy } from '../main/test/helpers/test-proxy.js';
-import { anthropicChat, ensureRendererBuilt, expectFocus, expectText, launchBrowser, openaiChat, openDashboard, row, visibleRows } from './helpers/browser.js';
+import {
+  anthropicChat,
+  ensureRendererBuilt,
+  expectFocus,
+  expectText,
+  launchBrowser,
+  openaiChat,
+  openDashboard,
+  row,
+  visibleRows,
+} from './helpers/browser.js';
 
 /**
  * The window in a real browser, hosted by a real headless proxy driving the

@@ -47,7 +47,10 @@ test('a cross-origin page can neither call nor read the dashboard API or the pro
       [
         [`${target}/dashboard/api/invoke/proxy%3AgetState`, { ...json, body: '{}' }],
         [`${target}/dashboard/api/invoke/proxy%3AsetPort`, { ...json, body: '{"payload":{"port":9}}' }],
-        [`${target}/v1/messages`, { ...json, body: JSON.stringify({ model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }) }],
+        [
+          `${target}/v1/messages`,
+          { ...json, body: JSON.stringify({ model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }) },
+        ],
         [`${target}/v1/models`, {}],
       ].map(([url, init]) =>
         fetch(url as string, init as RequestInit).then(
@@ -81,7 +84,10 @@ test('requests that need no preflight are refused by the server, not just unread
     const simple = { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' } } as const;
     await fetch(`${target}/dashboard/api/invoke/requests%3Aclear`, { ...simple, body: '{}' });
     await fetch(`${target}/dashboard/api/invoke/proxy%3Astop`, { ...simple, body: '{}' });
-    await fetch(`${target}/v1/messages`, { ...simple, body: '{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}' });
+    await fetch(`${target}/v1/messages`, {
+      ...simple,
+      body: '{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}',
+    });
   }, proxy.url);
   const records = proxy.proxy.requests();
   assert.equal(records.filter((record) => !record.refused).length, logged, 'nothing cleared, nothing new reached the API');

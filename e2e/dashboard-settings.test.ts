@@ -131,7 +131,10 @@ test('after a restart on the same data directory the settings are still there', 
 test('the page logged no errors', () => {
   // The first page's event stream is cut when its proxy is closed for the restart: Chrome logs that itself.
   assert.deepEqual(
-    errors.filter((error) => !/Failed to load resource: net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE|CONNECTION_RESET)/.test(error)),
+    errors.filter(
+      (error) =>
+        !/Failed to load resource: net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE|CONNECTION_RESET)/.test(error),
+    ),
     [],
   );
 });

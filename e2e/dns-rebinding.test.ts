@@ -55,19 +55,40 @@ test('the proxy’s port under a rebound name serves nothing: page, API and dash
   // Top-level navigation is what a rebinding attack ends with: the attacker's page, now same-origin.
   const navigation = await (await browser.newContext()).newPage().then((p) => p.goto(`${target}/dashboard/`));
   assert.equal(navigation?.status(), 403);
-  assert.match((await navigation.text()), /host_not_allowed|Host header/);
+  assert.match(await navigation.text(), /host_not_allowed|Host header/);
 
   // From the attacker's page: simple requests that need no preflight, and the JSON ones.
   const outcome = await page.evaluate(async (base) => {
     const attempts = [
-      fetch(`${base}/v1/messages`, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}' }),
-      fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"sonnet","messages":[{"role":"user","content":"hi"}]}' }),
-      fetch(`${base}/dashboard/api/invoke/proxy%3AsetPort`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"payload":{"port":9}}' }),
+      fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        mode: 'no-cors',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}',
+      }),
+      fetch(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":"sonnet","messages":[{"role":"user","content":"hi"}]}',
+      }),
+      fetch(`${base}/dashboard/api/invoke/proxy%3AsetPort`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"payload":{"port":9}}',
+      }),
       fetch(`${base}/health`),
     ];
-    return Promise.all(attempts.map((attempt) => attempt.then((r) => (r.type === 'opaque' ? 'opaque' : `read ${r.status}`), () => 'blocked')));
+    return Promise.all(
+      attempts.map((attempt) =>
+        attempt.then(
+          (r) => (r.type === 'opaque' ? 'opaque' : `read ${r.status}`),
+          () => 'blocked',
+        ),
+      ),
+    );
   }, target);
-  for (const result of outcome) assert.ok(result === 'opaque' || result === 'blocked', `an attacker page read an answer: ${outcome.join(', ')}`);
+  for (const result of outcome)
+    assert.ok(result === 'opaque' || result === 'blocked', `an attacker page read an answer: ${outcome.join(', ')}`);
 
   // Nothing got through: no CLI started, the port did not move, no API request was logged.
   assert.deepEqual(await liveCliPids(proxy.pidDir), []);
@@ -94,7 +115,12 @@ test('bound to 0.0.0.0 with an access key: a page under a rebound name gets noth
           ['/dashboard/api/invoke/requests%3Alist', { ...json, body: '{}' }],
           ['/dashboard/api/session', { ...json, body: '{"token":"guess"}' }],
           ['/dashboard/app.js', {}],
-        ].map(([url, init]) => fetch(url as string, init as RequestInit).then((response) => response.status, () => 0)),
+        ].map(([url, init]) =>
+          fetch(url as string, init as RequestInit).then(
+            (response) => response.status,
+            () => 0,
+          ),
+        ),
       );
       const events = await new Promise<string>((resolve) => {
         const source = new EventSource('/dashboard/api/events');
@@ -117,7 +143,11 @@ test('bound to 0.0.0.0 with an access key: a page under a rebound name gets noth
 
     // Its owner, on 127.0.0.1, still gets in, with the token and the key.
     const token = (await import('node:fs/promises')).readFile(`${wide.dataDir}/dashboard-secret`, 'utf8');
-    const traded = await fetch(`${wide.url}/dashboard/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: (await token).trim(), accessKey: key }) });
+    const traded = await fetch(`${wide.url}/dashboard/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: (await token).trim(), accessKey: key }),
+    });
     assert.equal(traded.status, 200);
     await assert.rejects(dashboardAuth(wide.url, wide.dataDir), /access_key_required/, 'the token alone is not enough beyond loopback');
   } finally {

@@ -10,7 +10,10 @@ import { anthropicChat, ensureRendererBuilt, expectText, launchBrowser, openaiCh
 const outDir = process.argv[2] ?? '/tmp/screens';
 await mkdir(outDir, { recursive: true });
 ensureRendererBuilt();
-const proxy = await startTestProxy({ bridge: true, settings: { rateLimit: { requestsPerMinute: 25, burst: 5 }, modelAliases: { 'gpt-4.1': 'sonnet', 'o4-mini': 'haiku' } } });
+const proxy = await startTestProxy({
+  bridge: true,
+  settings: { rateLimit: { requestsPerMinute: 25, burst: 5 }, modelAliases: { 'gpt-4.1': 'sonnet', 'o4-mini': 'haiku' } },
+});
 const browser = await launchBrowser();
 try {
   for (const colorScheme of ['light', 'dark'] as const) {
@@ -25,14 +28,20 @@ try {
       await (await openaiChat(proxy.url, 'gpt-4o', false)).text();
       await (await anthropicChat(proxy.url, 'claude-fake-500', true)).text();
       // Gated: it stays live until the proxy closes, so the list shows a request in progress.
-      void anthropicChat(proxy.url, 'claude-fake-gated', true).then((r) => r.text()).catch(() => undefined);
+      void anthropicChat(proxy.url, 'claude-fake-gated', true)
+        .then((r) => r.text())
+        .catch(() => undefined);
       await page.locator('#request-rows tr[data-state="in_progress"]').waitFor();
       await Promise.all(Array.from({ length: 6 }, () => fetch(`${proxy.url}/v1/models`).then((r) => r.text())));
     }
     const logged = proxy.proxy.requests().length;
-    await waitFor(async () => (await page.locator('#request-rows tr').count()) === logged || undefined, { message: `the list shows all ${logged} requests` });
+    await waitFor(async () => (await page.locator('#request-rows tr').count()) === logged || undefined, {
+      message: `the list shows all ${logged} requests`,
+    });
     // New rows flash; shoot once the flashes are over (the live row's pulse runs forever, so only finite ones count).
-    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
+    await page.waitForFunction(() =>
+      document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+    );
     await page.screenshot({ path: `${outDir}/${colorScheme}-list.png` });
     await page.locator('#request-rows tr').nth(2).click();
     await page.locator('#detail').waitFor();

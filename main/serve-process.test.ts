@@ -68,7 +68,15 @@ async function startServer(viaShell = false): Promise<Server> {
   const serverPid = viaShell ? Number((await once(child.stdout!.setEncoding('utf8'), 'data'))[0]) : child.pid!;
   const server = { url: `http://127.0.0.1:${port}`, dataDir, pidDir, child, serverPid, stderr: () => stderr };
   started.push(server);
-  await waitFor(() => fetch(`${server.url}/health`).then((response) => response.ok || undefined, () => undefined), 30_000, 50).catch(() => {
+  await waitFor(
+    () =>
+      fetch(`${server.url}/health`).then(
+        (response) => response.ok || undefined,
+        () => undefined,
+      ),
+    30_000,
+    50,
+  ).catch(() => {
     throw new Error(`the server did not start: ${stderr}`);
   });
   return server;
@@ -76,21 +84,33 @@ async function startServer(viaShell = false): Promise<Server> {
 
 /** Starts an answer the fake CLI never finishes; resolves once that CLI has the prompt, with every CLI pid so far. */
 async function hangingAnswer(server: Server): Promise<{ response: Promise<Response>; pids: number[] }> {
-  const response = postJson(`${server.url}/v1/messages`, { model: 'claude-fake-hang', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'wait for it' }] });
+  const response = postJson(`${server.url}/v1/messages`, {
+    model: 'claude-fake-hang',
+    max_tokens: 50,
+    stream: true,
+    messages: [{ role: 'user', content: 'wait for it' }],
+  });
   response.catch(() => {});
-  const pids = await waitFor(async () => {
-    for (const name of await readdir(server.pidDir)) {
-      const text = await readFile(path.join(server.pidDir, name), 'utf8').catch(() => '');
-      if (text.includes('wait for it')) return (await readdir(server.pidDir)).map(Number);
-    }
-    return undefined;
-  }, 30_000, 50);
+  const pids = await waitFor(
+    async () => {
+      for (const name of await readdir(server.pidDir)) {
+        const text = await readFile(path.join(server.pidDir, name), 'utf8').catch(() => '');
+        if (text.includes('wait for it')) return (await readdir(server.pidDir)).map(Number);
+      }
+      return undefined;
+    },
+    30_000,
+    50,
+  );
   return { response, pids };
 }
 
 async function historyLines(dataDir: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(path.join(dataDir, 'history', 'history.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 const exitOf = (child: ChildProcess) =>
@@ -98,7 +118,10 @@ const exitOf = (child: ChildProcess) =>
 
 describe('the compiled server as one process', () => {
   before(() => {
-    const build = spawnSync(process.execPath, [path.join(root, 'main', 'build-server.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const build = spawnSync(process.execPath, [path.join(root, 'main', 'build-server.mjs')], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     assert.equal(build.status, 0, 'main/build-server.mjs failed');
   });
 

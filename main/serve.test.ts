@@ -20,7 +20,8 @@ describe('npm run serve: settings saved from the window', () => {
   let child: ChildProcess;
   let url: string;
   let stderr = '';
-  const settingsFile = () => readFile(path.join(dataDir, 'settings.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
+  const settingsFile = () =>
+    readFile(path.join(dataDir, 'settings.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
   const update = async (patch: object) => {
     // The owner's way in: the secret the proxy keeps in its data directory, traded for the session cookie.
     const response = await postJson(`${url}/dashboard/api/invoke/settings:update`, { payload: patch }, await dashboardAuth(url, dataDir));
@@ -35,11 +36,33 @@ describe('npm run serve: settings saved from the window', () => {
     url = `http://127.0.0.1:${port}`;
     child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'main/serve.ts', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--claude-path', FAKE_CLI, '--log-level', 'warn'],
+      [
+        '--import',
+        'tsx',
+        'main/serve.ts',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        dataDir,
+        '--claude-path',
+        FAKE_CLI,
+        '--log-level',
+        'warn',
+      ],
       { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    await waitFor(() => fetch(`${url}/health`).then((response) => response.ok || undefined, () => undefined), 20_000, 100).catch(() => {
+    await waitFor(
+      () =>
+        fetch(`${url}/health`).then(
+          (response) => response.ok || undefined,
+          () => undefined,
+        ),
+      20_000,
+      100,
+    ).catch(() => {
       throw new Error(`serve did not start: ${stderr}`);
     });
   });
@@ -75,7 +98,10 @@ describe('npm run serve: settings saved from the window', () => {
 
   test('a refused value leaves the file as it was', async () => {
     const before = await settingsFile();
-    assert.deepEqual(await update({ rateLimit: { burst: -1 } }), { ok: false, error: { field: 'rateLimit.burst', message: 'must be at least 0' } });
+    assert.deepEqual(await update({ rateLimit: { burst: -1 } }), {
+      ok: false,
+      error: { field: 'rateLimit.burst', message: 'must be at least 0' },
+    });
     assert.deepEqual(await settingsFile(), before);
   });
 });
@@ -86,10 +112,14 @@ test('a data directory that is not private to the owner: the server refuses to s
   // What another account could have left there, for a proxy that read it anyway.
   await writeFile(path.join(sticky, 'settings.json'), JSON.stringify({ cliPath: '/bin/sh' }));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/serve.ts', '--port', String(await freePort()), '--data-dir', sticky, '--claude-path', FAKE_CLI], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'main/serve.ts', '--port', String(await freePort()), '--data-dir', sticky, '--claude-path', FAKE_CLI],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -130,6 +130,9 @@ export function isInvokeChannel(value: unknown): value is InvokeChannel {
  * `window.claudeProxy` in Electron; the dashboard builds it over HTTP + SSE.
  */
 export interface ProxyBridge {
-  invoke<C extends InvokeChannel>(channel: C, ...payload: InvokeRequest<C> extends void ? [] : [InvokeRequest<C>]): Promise<InvokeResponse<C>>;
+  invoke<C extends InvokeChannel>(
+    channel: C,
+    ...payload: InvokeRequest<C> extends void ? [] : [InvokeRequest<C>]
+  ): Promise<InvokeResponse<C>>;
   on<C extends EventChannel>(channel: C, listener: (payload: EventPayload<C>) => void): () => void;
 }

@@ -40,7 +40,11 @@ export const settingsSchema = z.object({
       requestTimeoutMs: z.number().int().min(1).default(600_000),
       idleTimeoutMs: z.number().int().min(1).default(180_000),
       killGraceMs: z.number().int().min(0).default(2_000),
-      maxLineBytes: z.number().int().min(1024).default(16 * MB),
+      maxLineBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * MB),
     })
     .prefault({}),
   /** Warm CLI processes started ahead of requests (see cli/warm-pool.ts). */
@@ -53,7 +57,11 @@ export const settingsSchema = z.object({
       recentRequests: z.number().int().min(1).max(1_000).default(20),
     })
     .prefault({}),
-  maxBodyBytes: z.number().int().min(1024).default(32 * MB),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * MB),
   /** Connection limits (main/core/connection-guard.ts); they apply from the next connection. */
   server: z
     .object({
@@ -84,7 +92,12 @@ export const settingsSchema = z.object({
     .object({
       enabled: z.boolean().default(true),
       /** `history.jsonl` is rotated when it would grow past this. */
-      maxBytes: z.number().int().min(64 * 1024).max(1024 * MB).default(5 * MB),
+      maxBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .max(1024 * MB)
+        .default(5 * MB),
       /** Rotated files kept (`history.1.jsonl` …). */
       maxFiles: z.number().int().min(0).max(100).default(3),
       maxAgeDays: z.number().int().min(1).max(3650).default(30),
@@ -115,7 +128,9 @@ const history = fields.history.unwrap().shape;
  * settings-file field.
  */
 export const settingsPatchSchema = z.strictObject({
-  rateLimit: z.strictObject({ requestsPerMinute: rate.requestsPerMinute.unwrap().optional(), burst: rate.burst.unwrap().optional() }).optional(),
+  rateLimit: z
+    .strictObject({ requestsPerMinute: rate.requestsPerMinute.unwrap().optional(), burst: rate.burst.unwrap().optional() })
+    .optional(),
   cli: z.strictObject({ maxConcurrent: cli.maxConcurrent.unwrap().optional(), maxQueue: cli.maxQueue.unwrap().optional() }).optional(),
   cliPath: fields.cliPath.unwrap().max(4096).nullable().optional(),
   modelAliases: fields.modelAliases.unwrap().optional(),

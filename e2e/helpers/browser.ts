@@ -33,7 +33,11 @@ export const VIEWPORT = { width: 900, height: 600 };
  * from the test proxy's data directory, where the proxy keeps it), and waits
  * until it has loaded the proxy's state over the HTTP bridge.
  */
-export async function openDashboard(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<{ page: Page; errors: string[] }> {
+export async function openDashboard(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: VIEWPORT, ...options });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -64,7 +68,11 @@ export async function expectText(locator: Locator, expected: string | RegExp, ti
   let text = '<not read yet>';
   return waitFor(
     async () => {
-      text = (await locator.first().textContent({ timeout: 500 }).catch(() => null)) ?? '<no such element>';
+      text =
+        (await locator
+          .first()
+          .textContent({ timeout: 500 })
+          .catch(() => null)) ?? '<no such element>';
       return (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) ? text : undefined;
     },
     { timeoutMs, intervalMs: 50 },
@@ -100,4 +108,3 @@ export async function expectFocus(page: Page, selector: string, timeoutMs = DEFA
 export function visibleRows(page: Page): Locator {
   return page.locator('#request-rows tr:not([hidden])');
 }
-

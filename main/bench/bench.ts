@@ -137,10 +137,14 @@ async function startup(cliPath: string) {
   const samples: Record<StartMode, StartupSample[]> = { compiled: [], tsx: [] };
   // Interleaved, like the latency cells, so a slow moment of the machine hits both alike.
   for (let i = 0; i < Math.max(3, Math.ceil(ITERATIONS / 2)); i++) {
-    for (const mode of i % 2 === 0 ? (['compiled', 'tsx'] as const) : (['tsx', 'compiled'] as const)) samples[mode].push(await measureStartup(mode, cliPath));
+    for (const mode of i % 2 === 0 ? (['compiled', 'tsx'] as const) : (['tsx', 'compiled'] as const))
+      samples[mode].push(await measureStartup(mode, cliPath));
   }
   return Object.fromEntries(
-    Object.entries(samples).map(([mode, list]) => [mode, { ready: summarize(list.map((s) => s.readyMs)), idleRssMb: summarize(list.map((s) => s.idleRssMb)) }]),
+    Object.entries(samples).map(([mode, list]) => [
+      mode,
+      { ready: summarize(list.map((s) => s.readyMs)), idleRssMb: summarize(list.map((s) => s.idleRssMb)) },
+    ]),
   ) as Record<StartMode, { ready: Summary; idleRssMb: Summary }>;
 }
 
@@ -167,7 +171,10 @@ async function main(): Promise<void> {
         // A non-streaming client has its first token when it has the whole answer: compare like with like.
         const whole = name.endsWith('whole');
         const s = {
-          direct: { ttft: summarize(cell.direct.map((t) => (whole ? t.totalMs : t.ttftMs))), total: summarize(cell.direct.map((t) => t.totalMs)) },
+          direct: {
+            ttft: summarize(cell.direct.map((t) => (whole ? t.totalMs : t.ttftMs))),
+            total: summarize(cell.direct.map((t) => t.totalMs)),
+          },
           fresh: { ttft: summarize(cell.fresh.map((t) => t.ttftMs)), total: summarize(cell.fresh.map((t) => t.totalMs)) },
           pooled: { ttft: summarize(cell.pooled.map((t) => t.ttftMs)), total: summarize(cell.pooled.map((t) => t.totalMs)) },
         };
@@ -181,19 +188,28 @@ async function main(): Promise<void> {
         console.log(`  ${row('direct', s.direct.ttft)}`);
         console.log(`  ${row('proxy', s.fresh.ttft)}   ratio ${ratio(s.fresh.ttft.median, s.direct.ttft.median)}`);
         console.log(`  ${row('pooled', s.pooled.ttft)}   ratio ${ratio(s.pooled.ttft.median, s.direct.ttft.median)}  (goal ≤ 0.40)`);
-        console.log(`  total: direct ${fmt(s.direct.total.median)}, proxy ${fmt(s.fresh.total.median)}, pooled ${fmt(s.pooled.total.median)}; proxy overhead ${fmt(ratios.overheadMs)}`);
+        console.log(
+          `  total: direct ${fmt(s.direct.total.median)}, proxy ${fmt(s.fresh.total.median)}, pooled ${fmt(s.pooled.total.median)}; proxy overhead ${fmt(ratios.overheadMs)}`,
+        );
       }
       (report.latency as Record<string, unknown>)[cli.name] = out;
     }
     console.log('\n== throughput with the fake CLI (pool on, cap 4, queue 64)');
     const tp = await throughput(clis[0]!, dataDir);
-    for (const r of tp.results) console.log(`  concurrency ${String(r.concurrency).padStart(2)}: ${r.rps.toFixed(1)} req/s (${r.requests} requests in ${r.seconds.toFixed(2)} s)`);
-    console.log(`  proxy RSS: idle ${tp.rssIdleMb.toFixed(0)} MB, peak under load ${tp.rssPeakMb.toFixed(0)} MB (CLI children not included)`);
+    for (const r of tp.results)
+      console.log(
+        `  concurrency ${String(r.concurrency).padStart(2)}: ${r.rps.toFixed(1)} req/s (${r.requests} requests in ${r.seconds.toFixed(2)} s)`,
+      );
+    console.log(
+      `  proxy RSS: idle ${tp.rssIdleMb.toFixed(0)} MB, peak under load ${tp.rssPeakMb.toFixed(0)} MB (CLI children not included)`,
+    );
     report.throughput = tp;
     console.log('\n== the headless server as its own process: spawn to first 200 on /health, then idle RSS');
     const start = await startup(FAKE_CLI);
     for (const [mode, s] of Object.entries(start)) {
-      console.log(`  ${row(mode, s.ready)}   idle RSS ${s.idleRssMb.median.toFixed(0)} MB (p10 ${s.idleRssMb.p10.toFixed(0)}, p90 ${s.idleRssMb.p90.toFixed(0)})`);
+      console.log(
+        `  ${row(mode, s.ready)}   idle RSS ${s.idleRssMb.median.toFixed(0)} MB (p10 ${s.idleRssMb.p10.toFixed(0)}, p90 ${s.idleRssMb.p90.toFixed(0)})`,
+      );
     }
     report.startup = start;
     await mkdir('.bench', { recursive: true });

@@ -50,19 +50,41 @@ export function directSpawn(cliPath: string, cwd: string, env: NodeJS.ProcessEnv
       if (code !== 0) reject(new Error(`direct CLI exited with ${code}`));
       else resolve({ ttftMs: ttft, totalMs: performance.now() - started });
     });
-    child.stdin.end(cliInputLines(request).map((line) => `${line}\n`).join(''));
+    child.stdin.end(
+      cliInputLines(request)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
   });
 }
 
 /** A request through the proxy over HTTP, as a client sees it. */
-export async function throughProxy(baseUrl: string, api: 'anthropic' | 'openai', stream: boolean, prompt: string, model: string): Promise<Timing> {
+export async function throughProxy(
+  baseUrl: string,
+  api: 'anthropic' | 'openai',
+  stream: boolean,
+  prompt: string,
+  model: string,
+): Promise<Timing> {
   const started = performance.now();
   const path = api === 'anthropic' ? '/v1/messages' : '/v1/chat/completions';
   const body =
     api === 'anthropic'
       ? { model, max_tokens: 256, stream, system: 'You are terse.', messages: [{ role: 'user', content: prompt }] }
-      : { model, max_tokens: 256, stream, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: prompt }] };
-  const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      : {
+          model,
+          max_tokens: 256,
+          stream,
+          messages: [
+            { role: 'system', content: 'You are terse.' },
+            { role: 'user', content: prompt },
+          ],
+        };
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 200) throw new Error(`proxy answered ${res.status}: ${await res.text()}`);
   if (!stream) {
     await res.text();

@@ -32,7 +32,9 @@ async function rssMb(pid: number): Promise<number> {
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
   }
   if (process.platform === 'win32') return NaN;
-  return new Promise((resolve) => execFile('ps', ['-o', 'rss=', '-p', String(pid)], (error, stdout) => resolve(error ? NaN : Number(stdout.trim()) / 1024)));
+  return new Promise((resolve) =>
+    execFile('ps', ['-o', 'rss=', '-p', String(pid)], (error, stdout) => resolve(error ? NaN : Number(stdout.trim()) / 1024)),
+  );
 }
 
 export async function measureStartup(mode: StartMode, cliPath: string, idleMs = 2_000): Promise<StartupSample> {
@@ -40,14 +42,21 @@ export async function measureStartup(mode: StartMode, cliPath: string, idleMs = 
   const port = await freePort();
   const entry = mode === 'compiled' ? ['dist/main/serve.js'] : ['--import', 'tsx', 'main/serve.ts'];
   const started = performance.now();
-  const child = spawn(process.execPath, [...entry, '--port', String(port), '--data-dir', dataDir, '--claude-path', cliPath, '--log-level', 'warn'], {
-    cwd: root,
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [...entry, '--port', String(port), '--data-dir', dataDir, '--claude-path', cliPath, '--log-level', 'warn'],
+    {
+      cwd: root,
+      stdio: 'ignore',
+    },
+  );
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the ${mode} server did not become ready`);
       await sleep(5);

@@ -49,7 +49,8 @@ export async function privateDirectory(dir: string): Promise<string> {
   if (!posix) return real;
   const info = await stat(real);
   if ((info.mode & 0o1000) !== 0) throw new Error(`the data directory ${dir} is a shared directory (sticky bit); choose a private one`);
-  if (process.getuid && info.uid !== process.getuid()) throw new Error(`the data directory ${dir} belongs to another account (uid ${info.uid})`);
+  if (process.getuid && info.uid !== process.getuid())
+    throw new Error(`the data directory ${dir} belongs to another account (uid ${info.uid})`);
   if ((info.mode & 0o077) !== 0) await chmod(real, 0o700);
   return real;
 }
@@ -74,7 +75,9 @@ async function readSecret(file: string): Promise<string | undefined> {
  * the key ends every dashboard session.
  */
 export function sessionValue(secret: string, accessKey: string | undefined): string {
-  return createHmac('sha256', secret).update(`dashboard-session\0${accessKey ?? ''}`).digest('base64url');
+  return createHmac('sha256', secret)
+    .update(`dashboard-session\0${accessKey ?? ''}`)
+    .digest('base64url');
 }
 
 /**

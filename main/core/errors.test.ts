@@ -65,7 +65,11 @@ describe('error bodies', () => {
   it('Anthropic: {"type":"error","error":{"type","message","details"}}', () => {
     assert.deepEqual(anthropicErrorBody(withDetails), {
       type: 'error',
-      error: { type: 'invalid_request_error', message: 'messages.0.role: bad role', details: { field: 'messages.0.role', issue: 'bad role' } },
+      error: {
+        type: 'invalid_request_error',
+        message: 'messages.0.role: bad role',
+        details: { field: 'messages.0.role', issue: 'bad role' },
+      },
     });
     assert.deepEqual(anthropicErrorBody(bare), { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } });
   });
@@ -80,7 +84,9 @@ describe('error bodies', () => {
         details: { field: 'messages.0.role', issue: 'bad role' },
       },
     });
-    assert.deepEqual(openaiErrorBody(bare), { error: { message: 'slow down', type: 'rate_limit_error', code: 'rate_limit_error', param: null } });
+    assert.deepEqual(openaiErrorBody(bare), {
+      error: { message: 'slow down', type: 'rate_limit_error', code: 'rate_limit_error', param: null },
+    });
   });
 
   it('never includes the cause', () => {

@@ -55,7 +55,15 @@ describe('RequestHistory', () => {
   after(() => rm(root, { recursive: true, force: true }));
 
   const open = (options: Partial<HistoryOptions> = {}) =>
-    RequestHistory.open({ dir, maxBytes: 1024 * 1024, maxFiles: 3, maxAgeMs: 30 * DAY, logger: capturingLogger().logger, now: () => T0, ...options });
+    RequestHistory.open({
+      dir,
+      maxBytes: 1024 * 1024,
+      maxFiles: 3,
+      maxAgeMs: 30 * DAY,
+      logger: capturingLogger().logger,
+      now: () => T0,
+      ...options,
+    });
   const fileLines = async (name = HISTORY_FILE) => (await readFile(path.join(dir, name), 'utf8')).split('\n');
   // A fresh directory per test.
   const fresh = () => {
@@ -432,7 +440,11 @@ describe('history through ProxyService', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-history-proxy-'));
     try {
       const first = await startTestProxy({ dataDir });
-      const res = await postJson(`${first.url}/v1/messages`, { model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const res = await postJson(`${first.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.equal(res.status, 200);
       const id = res.headers.get('x-request-id');
       assert.ok(id);
@@ -470,7 +482,11 @@ describe('history through ProxyService', () => {
       const warnings = (await proxy.proxy.snapshot()).warnings;
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? '', /^History is not being saved/);
-      const res = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const res = await postJson(`${proxy.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.equal(res.status, 200);
       await res.text();
     } finally {
@@ -483,12 +499,19 @@ describe('history through ProxyService', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-history-proxy-'));
     const proxy = await startTestProxy({ dataDir, settings: { history: { enabled: false } } });
     try {
-      const res = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const res = await postJson(`${proxy.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       await res.text();
     } finally {
       await proxy.close();
     }
-    assert.deepEqual((await readdir(dataDir)).filter((name) => name === 'history'), []);
+    assert.deepEqual(
+      (await readdir(dataDir)).filter((name) => name === 'history'),
+      [],
+    );
     await rm(dataDir, { recursive: true, force: true });
   });
 });

@@ -236,7 +236,8 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
       await this.fs.unlink(file);
       return [];
     }
-    if (parsed.invalidLines > 0) notes.push(`${parsed.invalidLines} unreadable ${parsed.invalidLines === 1 ? 'line' : 'lines'} in ${name} skipped`);
+    if (parsed.invalidLines > 0)
+      notes.push(`${parsed.invalidLines} unreadable ${parsed.invalidLines === 1 ? 'line' : 'lines'} in ${name} skipped`);
     if (index === 0) {
       this.size = buffer.length;
       if (parsed.tail === 'invalid') {
@@ -287,7 +288,9 @@ export class RequestHistory extends EventEmitter<HistoryEvents> {
       return;
     }
     this.recover();
-    await this.expire().catch((error: unknown) => this.options.logger.debug('History: could not delete an expired file', { error: describe(error) }));
+    await this.expire().catch((error: unknown) =>
+      this.options.logger.debug('History: could not delete an expired file', { error: describe(error) }),
+    );
   }
 
   /** history.jsonl → history.1.jsonl → … → history.<maxFiles>.jsonl → deleted. */

@@ -15,7 +15,8 @@ export interface Logger {
 }
 
 // Field names that hold credentials; `inputTokens` and the like are counts, not secrets.
-const SECRET_KEY = /^(.*authorization|.*api[-_]?key|.*access[-_]?key|.*token|.*secret|.*password|.*cookie|.*dashboard[-_]?key|credentials?)$/i;
+const SECRET_KEY =
+  /^(.*authorization|.*api[-_]?key|.*access[-_]?key|.*token|.*secret|.*password|.*cookie|.*dashboard[-_]?key|credentials?)$/i;
 const SECRET_VALUE = /\b(sk-ant-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{16,}|Bearer\s+[A-Za-z0-9._~+/-]+=*)/g;
 
 export function redact(value: unknown, key = ''): unknown {

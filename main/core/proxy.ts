@@ -92,7 +92,11 @@ export class ProxyService implements BridgeHost {
       now,
     });
     const handle = app.callback();
-    this.server = new ServerController((request, response) => void handle(request, response), undefined, () => this.settings.server);
+    this.server = new ServerController(
+      (request, response) => void handle(request, response),
+      undefined,
+      () => this.settings.server,
+    );
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
   }
@@ -267,7 +271,8 @@ export class ProxyService implements BridgeHost {
   }
 
   stats(): ProxyStats {
-    const count = (emitter: NodeJS.EventEmitter, events: string[]) => Object.fromEntries(events.map((event) => [event, emitter.listenerCount(event)]));
+    const count = (emitter: NodeJS.EventEmitter, events: string[]) =>
+      Object.fromEntries(events.map((event) => [event, emitter.listenerCount(event)]));
     return {
       inflight: this.inflight.size,
       cliProcesses: this.cli.activeProcesses,

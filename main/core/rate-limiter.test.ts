@@ -26,7 +26,10 @@ describe('RateLimiter', () => {
   it('counts remaining 59 … 0 over the first 60 and 0 for the 10 burst requests', () => {
     const { rl } = limiter();
     const remaining = Array.from({ length: 70 }, () => rl.take('a').remaining);
-    assert.deepEqual(remaining.slice(0, 60), Array.from({ length: 60 }, (_, i) => 59 - i));
+    assert.deepEqual(
+      remaining.slice(0, 60),
+      Array.from({ length: 60 }, (_, i) => 59 - i),
+    );
     assert.deepEqual(remaining.slice(60), Array(10).fill(0));
   });
 
@@ -92,7 +95,13 @@ describe('RateLimiter', () => {
     rl.take('b');
     rl.take('a');
     rl.take('c');
-    assert.deepEqual(rl.counters().map((c) => c.client).sort(), ['a', 'c']);
+    assert.deepEqual(
+      rl
+        .counters()
+        .map((c) => c.client)
+        .sort(),
+      ['a', 'c'],
+    );
   });
 
   it('prune() keeps clients that are still refilling or within their window', () => {
@@ -104,27 +113,27 @@ describe('RateLimiter', () => {
     assert.equal(rl.trackedClients, 2, 'idle is refilled but still within its one-minute window');
     clock.now += 30_000;
     rl.prune();
-    assert.ok(rl.counters().some((c) => c.client === 'busy'), 'busy has 31 of 70 tokens back');
+    assert.ok(
+      rl.counters().some((c) => c.client === 'busy'),
+      'busy has 31 of 70 tokens back',
+    );
   });
 
-  it(
-    'prune() drops clients that are fully refilled and idle for a window',
-    () => {
-      const { rl, clock } = limiter();
-      rl.take('idle');
-      for (let i = 0; i < 70; i++) rl.take('busy');
-      clock.now += 61_000;
-      rl.prune();
-      assert.deepEqual(
-        rl.counters().map((c) => c.client),
-        ['busy'],
-        'idle is full and its window has passed; busy has only 61 of 70 tokens back',
-      );
-      clock.now += 600_000;
-      rl.prune();
-      assert.equal(rl.trackedClients, 0);
-    },
-  );
+  it('prune() drops clients that are fully refilled and idle for a window', () => {
+    const { rl, clock } = limiter();
+    rl.take('idle');
+    for (let i = 0; i < 70; i++) rl.take('busy');
+    clock.now += 61_000;
+    rl.prune();
+    assert.deepEqual(
+      rl.counters().map((c) => c.client),
+      ['busy'],
+      'idle is full and its window has passed; busy has only 61 of 70 tokens back',
+    );
+    clock.now += 600_000;
+    rl.prune();
+    assert.equal(rl.trackedClients, 0);
+  });
 
   it('counters() reports allowed, refused and burst in use for the current window', () => {
     const { rl, clock } = limiter();

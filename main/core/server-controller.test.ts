@@ -18,10 +18,16 @@ function rawExchange(port: number, text: string, deadlineMs = 30_000): Promise<s
 describe('ServerController', () => {
   it('a client that stalls mid-upload gets a 408 in JSON instead of holding the connection', async () => {
     // Like the app, the handler waits for the whole body before answering.
-    const controller = new ServerController((req, res) => req.resume().on('end', () => res.end('unreachable')), { requestTimeoutMs: 300, checkIntervalMs: 100 });
+    const controller = new ServerController((req, res) => req.resume().on('end', () => res.end('unreachable')), {
+      requestTimeoutMs: 300,
+      checkIntervalMs: 100,
+    });
     const { port } = await controller.listen(0, '127.0.0.1');
     try {
-      const answer = await rawExchange(port, 'POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":');
+      const answer = await rawExchange(
+        port,
+        'POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":',
+      );
       assert.match(answer, /^HTTP\/1\.1 408 /);
       assert.match(answer, /"type":"error"/);
     } finally {
@@ -31,10 +37,16 @@ describe('ServerController', () => {
 
   it('refuses an invalid port, and a busy one with PORT_IN_USE', async () => {
     const controller = new ServerController((_req, res) => res.end());
-    await assert.rejects(controller.listen(70_000, '127.0.0.1'), (error: unknown) => error instanceof ServerError && error.code === 'INVALID_PORT');
+    await assert.rejects(
+      controller.listen(70_000, '127.0.0.1'),
+      (error: unknown) => error instanceof ServerError && error.code === 'INVALID_PORT',
+    );
     const first = await controller.listen(0, '127.0.0.1');
     const other = new ServerController((_req, res) => res.end());
-    await assert.rejects(other.listen(first.port, '127.0.0.1'), (error: unknown) => error instanceof ServerError && error.code === 'PORT_IN_USE');
+    await assert.rejects(
+      other.listen(first.port, '127.0.0.1'),
+      (error: unknown) => error instanceof ServerError && error.code === 'PORT_IN_USE',
+    );
     await controller.close();
   });
 

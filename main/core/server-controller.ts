@@ -10,7 +10,8 @@ import type { Duplex } from 'node:stream';
  * that worked, so a failed change leaves the proxy serving where it was.
  */
 
-export type ServerErrorCode = 'PORT_IN_USE' | 'PORT_NOT_ALLOWED' | 'INVALID_PORT' | 'ADDRESS_UNAVAILABLE' | 'ACCESS_KEY_REQUIRED' | 'UNKNOWN';
+export type ServerErrorCode =
+  'PORT_IN_USE' | 'PORT_NOT_ALLOWED' | 'INVALID_PORT' | 'ADDRESS_UNAVAILABLE' | 'ACCESS_KEY_REQUIRED' | 'UNKNOWN';
 
 export class ServerError extends Error {
   constructor(
@@ -57,7 +58,11 @@ export class ServerController extends EventEmitter<ServerEvents> {
     private readonly handler: http.RequestListener,
     private readonly limits: { requestTimeoutMs: number; checkIntervalMs: number } = { requestTimeoutMs: 60_000, checkIntervalMs: 5_000 },
     /** Read for each new connection, so a settings change applies from the next one. */
-    private readonly connections: () => ConnectionLimits = () => ({ idleSocketTimeoutMs: 10_000, maxConnectionsPerClient: 128, maxConnections: 768 }),
+    private readonly connections: () => ConnectionLimits = () => ({
+      idleSocketTimeoutMs: 10_000,
+      maxConnectionsPerClient: 128,
+      maxConnections: 768,
+    }),
   ) {
     super();
   }
@@ -90,11 +95,15 @@ export class ServerController extends EventEmitter<ServerEvents> {
         if (answering.get(request.socket) === response) answering.delete(request.socket);
       });
     });
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, answering.get(socket)?.headersSent ?? false));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+      answerClientError(error, socket, answering.get(socket)?.headersSent ?? false),
+    );
     // Node answers an unknown `Expect` with a bare 417; the same refusal, in JSON.
     server.on('checkExpectation', (_request, response: http.ServerResponse) => {
       const body = JSON.stringify(malformed('unsupported Expect header'));
-      response.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+      response
+        .writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' })
+        .end(body);
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -153,7 +162,10 @@ export class ServerController extends EventEmitter<ServerEvents> {
 
 /** Both SDKs read this: Anthropic's `type: "error"` envelope with OpenAI's `code` and `param` inside. */
 function malformed(why: string) {
-  return { type: 'error', error: { type: 'invalid_request_error', code: 'malformed_http', message: `Malformed HTTP request (${why})`, param: null } };
+  return {
+    type: 'error',
+    error: { type: 'invalid_request_error', code: 'malformed_http', message: `Malformed HTTP request (${why})`, param: null },
+  };
 }
 
 /**
@@ -167,7 +179,11 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
     return;
   }
   const [status, reason] =
-    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
   const body = JSON.stringify(malformed(error.code ?? 'parse error'));
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

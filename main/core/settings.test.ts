@@ -36,7 +36,10 @@ describe('settings', () => {
 
   it('a partial file is completed with defaults', () =>
     withDir(async (dir) => {
-      await writeFile(path.join(dir, 'settings.json'), JSON.stringify({ port: 9000, rateLimit: { burst: 3 }, modelAliases: { 'gpt-4o': 'sonnet' } }));
+      await writeFile(
+        path.join(dir, 'settings.json'),
+        JSON.stringify({ port: 9000, rateLimit: { burst: 3 }, modelAliases: { 'gpt-4o': 'sonnet' } }),
+      );
       const { settings, problem } = await loadSettings(dir);
       assert.equal(problem, undefined);
       assert.equal(settings.port, 9000);
@@ -77,7 +80,10 @@ describe('settings', () => {
     assert.equal(defaultDataDir('linux', {}, '/home/u'), '/home/u/.config/Claude Code Proxy');
     assert.equal(defaultDataDir('linux', { XDG_CONFIG_HOME: '/x' }, '/home/u'), '/x/Claude Code Proxy');
     assert.equal(defaultDataDir('darwin', {}, '/Users/u'), '/Users/u/Library/Application Support/Claude Code Proxy');
-    assert.equal(defaultDataDir('win32', { APPDATA: 'C:\\\\Users\\\\u\\\\AppData\\\\Roaming' }, 'C:\\\\Users\\\\u').endsWith('Claude Code Proxy'), true);
+    assert.equal(
+      defaultDataDir('win32', { APPDATA: 'C:\\\\Users\\\\u\\\\AppData\\\\Roaming' }, 'C:\\\\Users\\\\u').endsWith('Claude Code Proxy'),
+      true,
+    );
   });
 });
 

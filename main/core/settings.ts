@@ -74,7 +74,8 @@ export async function updateSettingsFile(dataDir: string, changed: Partial<Setti
   let current: Record<string, unknown> = {};
   try {
     const json: unknown = JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8'));
-    if (json && typeof json === 'object' && !Array.isArray(json) && settingsSchema.safeParse(json).success) current = json as Record<string, unknown>;
+    if (json && typeof json === 'object' && !Array.isArray(json) && settingsSchema.safeParse(json).success)
+      current = json as Record<string, unknown>;
   } catch {
     // Missing or unreadable: start from the defaults.
   }

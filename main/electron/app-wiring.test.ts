@@ -43,11 +43,15 @@ describe('the desktop entry on a fake Electron', () => {
     await mkdir(path.join(dataDir, 'pids'));
     port = await freePort();
     await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify({ port, cliPath: FAKE_CLI }));
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './main/electron/testing/register-fake-electron.mjs', 'main/electron/app.ts'], {
-      cwd: root,
-      env: { ...process.env, CLAUDE_PROXY_DATA_DIR: dataDir, FAKE_CLAUDE_PID_DIR: path.join(dataDir, 'pids'), XDG_CURRENT_DESKTOP: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', './main/electron/testing/register-fake-electron.mjs', 'main/electron/app.ts'],
+      {
+        cwd: root,
+        env: { ...process.env, CLAUDE_PROXY_DATA_DIR: dataDir, FAKE_CLAUDE_PID_DIR: path.join(dataDir, 'pids'), XDG_CURRENT_DESKTOP: '' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);

@@ -54,7 +54,11 @@ async function main(): Promise<void> {
     // Stay in the tray: the proxy keeps serving with no window open.
   });
   app.on('web-contents-created', (_event, contents) =>
-    guardNavigation(contents, (url) => void shell.openExternal(url), (url, why) => log.warn(`Refused ${why}`, { url })),
+    guardNavigation(
+      contents,
+      (url) => void shell.openExternal(url),
+      (url, why) => log.warn(`Refused ${why}`, { url }),
+    ),
   );
   await app.whenReady();
   protocol.handle(RENDERER_SCHEME, (request) => serveRenderer(paths.rendererDir, request));
@@ -85,7 +89,9 @@ async function main(): Promise<void> {
     },
   });
   // The deadline outlasts the CLI's SIGTERM→SIGKILL grace, so every child has been killed before we give up waiting.
-  const quit = installQuitHandler(app, () => quitSequence({ proxy, bridge, log, deadlineMs: proxy.currentSettings.cli.killGraceMs + 5_000 }));
+  const quit = installQuitHandler(app, () =>
+    quitSequence({ proxy, bridge, log, deadlineMs: proxy.currentSettings.cli.killGraceMs + 5_000 }),
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 
   registerIpc(ipcMain, bridge, senderIs(RENDERER_URL));

@@ -19,7 +19,7 @@ function readPng(file: string): { width: number; height: number; pixels: Buffer 
   const height = bytes.readUInt32BE(20);
   assert.deepEqual([bytes[24], bytes[25]], [8, 6], `${file} is 8-bit RGBA`);
   const data: Buffer[] = [];
-  for (let offset = 8; offset < bytes.length; ) {
+  for (let offset = 8; offset < bytes.length;) {
     const length = bytes.readUInt32BE(offset);
     if (bytes.toString('ascii', offset + 4, offset + 8) === 'IDAT') data.push(bytes.subarray(offset + 8, offset + 8 + length));
     offset += 12 + length;
@@ -39,7 +39,12 @@ const at2x = (file: string) => file.replace(/\.png$/, '@2x.png');
 describe('tray icons', () => {
   it('exist for every status, platform and bar, at 16 px and 32 px (@2x)', () => {
     for (const status of statuses) {
-      for (const [platform, dark] of [['darwin', false], ['win32', false], ['win32', true], ['linux', true]] as const) {
+      for (const [platform, dark] of [
+        ['darwin', false],
+        ['win32', false],
+        ['win32', true],
+        ['linux', true],
+      ] as const) {
         const file = path.join(paths.trayIconDir, trayIconFor(status, platform, dark));
         const small = readPng(file);
         const large = readPng(at2x(file));
@@ -49,8 +54,14 @@ describe('tray icons', () => {
   });
 
   it('differ between statuses, so the state shows', () => {
-    for (const [platform, dark] of [['darwin', false], ['linux', false], ['linux', true]] as const) {
-      const images = statuses.map((status) => readPng(path.join(paths.trayIconDir, trayIconFor(status, platform, dark))).pixels.toString('base64'));
+    for (const [platform, dark] of [
+      ['darwin', false],
+      ['linux', false],
+      ['linux', true],
+    ] as const) {
+      const images = statuses.map((status) =>
+        readPng(path.join(paths.trayIconDir, trayIconFor(status, platform, dark))).pixels.toString('base64'),
+      );
       assert.equal(new Set(images).size, 3, `${platform} ${dark ? 'dark' : 'light'}`);
     }
   });

@@ -16,7 +16,14 @@ const contractFile = path.join(root, 'shared', 'contract.ts');
 const outfile = path.join(root, 'dist', 'preload.cjs');
 
 async function contractChannels() {
-  const bundled = await build({ entryPoints: [contractFile], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning' });
+  const bundled = await build({
+    entryPoints: [contractFile],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'warning',
+  });
   const code = bundled.outputFiles[0].text;
   const contract = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
   return { INVOKE_CHANNELS: contract.INVOKE_CHANNELS, EVENT_CHANNELS: contract.EVENT_CHANNELS };
@@ -62,7 +69,11 @@ const text = await readFile(outfile, 'utf8');
 const required = [...new Set([...text.matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]))];
 const unexpected = required.filter((name) => name !== 'electron');
 if (unexpected.length > 0 || /\bzod\b/.test(text)) {
-  console.error(`build-preload: ${path.relative(root, outfile)} must require only 'electron' and carry no zod (requires: ${required.join(', ')})`);
+  console.error(
+    `build-preload: ${path.relative(root, outfile)} must require only 'electron' and carry no zod (requires: ${required.join(', ')})`,
+  );
   process.exit(1);
 }
-console.log(`build-preload: ${path.relative(root, outfile)} (${(text.length / 1024).toFixed(1)} KB, requires: ${required.join(', ') || 'nothing'})`);
+console.log(
+  `build-preload: ${path.relative(root, outfile)} (${(text.length / 1024).toFixed(1)} KB, requires: ${required.join(', ') || 'nothing'})`,
+);

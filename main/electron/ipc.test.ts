@@ -160,14 +160,21 @@ describe('proxy:setPort through IPC', () => {
       const before = proxySnapshotSchema.parse(await fake.call('proxy:getState', page));
       assert.equal(before.running, true);
 
-      const refused = (await fake.call('proxy:setPort', page, { port: portOf(busy) })) as { ok: boolean; error?: { code: string }; state: { running: boolean; port: number } };
+      const refused = (await fake.call('proxy:setPort', page, { port: portOf(busy) })) as {
+        ok: boolean;
+        error?: { code: string };
+        state: { running: boolean; port: number };
+      };
       assert.equal(refused.ok, false);
       assert.equal(refused.error?.code, 'PORT_IN_USE');
       assert.equal(refused.state.running, true);
       assert.equal(refused.state.port, before.port, 'still serving on the old port');
       assert.deepEqual(persisted, [], 'a refused port is not saved');
 
-      const moved = (await fake.call('proxy:setPort', page, { port: freePort })) as { ok: boolean; state: { running: boolean; port: number; url: string } };
+      const moved = (await fake.call('proxy:setPort', page, { port: freePort })) as {
+        ok: boolean;
+        state: { running: boolean; port: number; url: string };
+      };
       assert.equal(moved.ok, true);
       assert.equal(moved.state.port, freePort);
       assert.equal(moved.state.url, `http://127.0.0.1:${freePort}`);

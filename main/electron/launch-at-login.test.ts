@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HIDDEN_ARG, loginItemOptions, loginItemSupport, openedAtLogin, readLaunchAtLogin, writeLaunchAtLogin, type LoginItemApp } from './launch-at-login.js';
+import {
+  HIDDEN_ARG,
+  loginItemOptions,
+  loginItemSupport,
+  openedAtLogin,
+  readLaunchAtLogin,
+  writeLaunchAtLogin,
+  type LoginItemApp,
+} from './launch-at-login.js';
 
 /** A fake OS login-item store that, like Windows, only finds an item by the same path and args. */
 function fakeApp(isPackaged: boolean, wasOpenedAtLogin = false) {
@@ -39,7 +47,10 @@ describe('readLaunchAtLogin / writeLaunchAtLogin', () => {
 
   it('registers a command line that starts this app hidden on Windows, packaged or from source', () => {
     const packaged = fakeApp(true);
-    assert.deepEqual(loginItemOptions('win32', packaged.app, 'C:\\X\\Claude Code Proxy.exe'), { path: 'C:\\X\\Claude Code Proxy.exe', args: [HIDDEN_ARG] });
+    assert.deepEqual(loginItemOptions('win32', packaged.app, 'C:\\X\\Claude Code Proxy.exe'), {
+      path: 'C:\\X\\Claude Code Proxy.exe',
+      args: [HIDDEN_ARG],
+    });
     assert.deepEqual(writeLaunchAtLogin(packaged.app, 'win32', 'C:\\X\\Claude Code Proxy.exe', true), { supported: true, enabled: true });
     const source = fakeApp(false);
     assert.deepEqual(loginItemOptions('win32', source.app, 'C:\\n\\electron.exe').args, ['/src/claude-code-proxy', HIDDEN_ARG]);

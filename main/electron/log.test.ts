@@ -7,7 +7,13 @@ function fakeElectronLog() {
   const lines: Array<[string, ...unknown[]]> = [];
   const log: ElectronLogLike = {
     transports: {
-      file: { level: 'silly', maxSize: 1024 * 1024, fileName: 'x.log', resolvePathFn: () => 'default', getFile: () => ({ path: 'default' }) },
+      file: {
+        level: 'silly',
+        maxSize: 1024 * 1024,
+        fileName: 'x.log',
+        resolvePathFn: () => 'default',
+        getFile: () => ({ path: 'default' }),
+      },
       console: { level: 'silly' },
     },
     debug: (...params) => lines.push(['debug', ...params]),
@@ -64,7 +70,11 @@ describe('coreLoggerFrom', () => {
   it('redacts secrets before they reach the file', () => {
     const { log, lines } = fakeElectronLog();
     const logger = coreLoggerFrom(log);
-    logger.warn('upstream said Bearer abc.def-123 and sk-ant-api03-ABCDEFGHIJKLMNOP', { authorization: 'Bearer xyz', apiKey: 'k', headers: { 'x-api-key': 'sk-ant-ZZZZZZZZZZZZ' } });
+    logger.warn('upstream said Bearer abc.def-123 and sk-ant-api03-ABCDEFGHIJKLMNOP', {
+      authorization: 'Bearer xyz',
+      apiKey: 'k',
+      headers: { 'x-api-key': 'sk-ant-ZZZZZZZZZZZZ' },
+    });
     const line = String(lines[0]?.[1]);
     assert.doesNotMatch(line, /abc\.def|sk-ant-api03|xyz|ZZZZ|"k"/);
     assert.match(line, /\[redacted\]/);

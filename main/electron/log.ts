@@ -19,7 +19,13 @@ type LevelOption = ElectronLogLevel | false;
 /** The parts of electron-log's `MainLogger` used here. */
 export interface ElectronLogLike {
   transports: {
-    file: { level: LevelOption; maxSize: number; fileName: string; resolvePathFn: (...args: never[]) => string; getFile(): { path: string } };
+    file: {
+      level: LevelOption;
+      maxSize: number;
+      fileName: string;
+      resolvePathFn: (...args: never[]) => string;
+      getFile(): { path: string };
+    };
     console: { level: LevelOption };
   };
   debug(...params: unknown[]): void;

@@ -83,7 +83,10 @@ describe('openMainWindow', () => {
     const { lines } = open(fake);
     await new Promise((resolve) => setImmediate(resolve));
     assert.match(lines[0] ?? '', /^error Cannot load app:\/\/renderer\/index\.html \(was `npm run build` run\?\)/);
-    (fake.handlers.get('wc:render-process-gone') as (event: unknown, details: { reason: string; exitCode: number }) => void)({}, { reason: 'crashed', exitCode: 1 });
+    (fake.handlers.get('wc:render-process-gone') as (event: unknown, details: { reason: string; exitCode: number }) => void)(
+      {},
+      { reason: 'crashed', exitCode: 1 },
+    );
     assert.match(lines[1] ?? '', /renderer process ended/);
   });
 });

@@ -10,9 +10,18 @@ describe('resolveRendererRequest', () => {
 
   it('maps app://renderer/ paths to files of the renderer folder', () => {
     assert.deepEqual(resolveRendererRequest(root, RENDERER_URL), { file: path.join(root, 'index.html'), type: 'text/html; charset=utf-8' });
-    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/'), { file: path.join(root, 'index.html'), type: 'text/html; charset=utf-8' });
-    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/app.js?v=1#x'), { file: path.join(root, 'app.js'), type: 'text/javascript; charset=utf-8' });
-    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/fonts/a%20b.woff2'), { file: path.join(root, 'fonts', 'a b.woff2'), type: 'font/woff2' });
+    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/'), {
+      file: path.join(root, 'index.html'),
+      type: 'text/html; charset=utf-8',
+    });
+    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/app.js?v=1#x'), {
+      file: path.join(root, 'app.js'),
+      type: 'text/javascript; charset=utf-8',
+    });
+    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/fonts/a%20b.woff2'), {
+      file: path.join(root, 'fonts', 'a b.woff2'),
+      type: 'font/woff2',
+    });
   });
 
   it('never leaves the folder', () => {
@@ -29,7 +38,10 @@ describe('resolveRendererRequest', () => {
     }
     assert.deepEqual(resolveRendererRequest(root, 'app://renderer/..%2f..%2fpackage.json'), { status: 403 });
     // The URL parser already folds plain dot segments into the folder.
-    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/../../etc/app.js'), { file: path.join(root, 'etc', 'app.js'), type: 'text/javascript; charset=utf-8' });
+    assert.deepEqual(resolveRendererRequest(root, 'app://renderer/../../etc/app.js'), {
+      file: path.join(root, 'etc', 'app.js'),
+      type: 'text/javascript; charset=utf-8',
+    });
   });
 
   it('refuses other hosts, schemes, methods, unknown types and bad encodings', () => {

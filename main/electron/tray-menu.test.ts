@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LaunchAtLoginState } from './launch-at-login.js';
-import { trayIconFor, trayKey, trayMenuTemplate, trayStatus, trayTooltip, type MenuItemDescriptor, type TrayActions, type TraySnapshot } from './tray-menu.js';
+import {
+  trayIconFor,
+  trayKey,
+  trayMenuTemplate,
+  trayStatus,
+  trayTooltip,
+  type MenuItemDescriptor,
+  type TrayActions,
+  type TraySnapshot,
+} from './tray-menu.js';
 
 const healthy = { status: 'healthy' as const, cli: { problem: null } };
 const running: TraySnapshot = { running: true, url: 'http://127.0.0.1:8000', host: '127.0.0.1', port: 8000, error: null, health: healthy };
@@ -52,8 +61,19 @@ describe('trayMenuTemplate', () => {
     const { calls, actions } = recorder();
     const items = trayMenuTemplate({ snapshot: running, launchAtLogin: loginOn }, actions);
     assert.deepEqual(
-      items.map((item) => item.type === 'separator' ? '---' : item.label),
-      ['Running on port 8000', '---', 'Stop proxy', 'Copy http://127.0.0.1:8000', '---', 'Open window', 'Open logs folder', 'Launch at login', '---', 'Quit'],
+      items.map((item) => (item.type === 'separator' ? '---' : item.label)),
+      [
+        'Running on port 8000',
+        '---',
+        'Stop proxy',
+        'Copy http://127.0.0.1:8000',
+        '---',
+        'Open window',
+        'Open logs folder',
+        'Launch at login',
+        '---',
+        'Quit',
+      ],
     );
     assert.equal(byId(items, 'status').enabled, false);
     assert.equal(byId(items, 'address').enabled, true);

@@ -95,7 +95,14 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
           checked: launchAtLogin.enabled,
           click: () => actions.setLaunchAtLogin(!launchAtLogin.enabled),
         }
-      : { id: 'login', label: 'Launch at login (not supported here)', type: 'checkbox', checked: false, enabled: false, toolTip: launchAtLogin.reason },
+      : {
+          id: 'login',
+          label: 'Launch at login (not supported here)',
+          type: 'checkbox',
+          checked: false,
+          enabled: false,
+          toolTip: launchAtLogin.reason,
+        },
     { type: 'separator' },
     { id: 'quit', label: 'Quit', click: () => actions.quit() },
   ];

@@ -49,7 +49,11 @@ describe('TrayController', () => {
   it('creates the tray with the state icon, tooltip and menu', () => {
     const fake = fakeSurface('linux');
     new TrayController(fake.surface, actions([]), { snapshot: running, launchAtLogin: login });
-    assert.deepEqual(fake.log, ['create /app/assets/tray/tray-running-light.png', 'tooltip Claude Code Proxy: Running on port 8000', 'menu']);
+    assert.deepEqual(fake.log, [
+      'create /app/assets/tray/tray-running-light.png',
+      'tooltip Claude Code Proxy: Running on port 8000',
+      'menu',
+    ]);
     assert.equal(fake.menus[0]?.find((item) => item.id === 'toggle')?.label, 'Stop proxy');
   });
 

@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { trayIconFor, trayKey, trayMenuTemplate, trayStatus, trayTooltip, type MenuItemDescriptor, type TrayActions, type TrayState } from './tray-menu.js';
+import {
+  trayIconFor,
+  trayKey,
+  trayMenuTemplate,
+  trayStatus,
+  trayTooltip,
+  type MenuItemDescriptor,
+  type TrayActions,
+  type TrayState,
+} from './tray-menu.js';
 
 /**
  * Keeps the tray icon, tooltip and menu in step with the proxy. Electron is

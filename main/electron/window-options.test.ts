@@ -126,7 +126,11 @@ describe('guardNavigation', () => {
     const opened: string[] = [];
     const refused: string[] = [];
     const fake = fakeContents();
-    guardNavigation(fake.contents, (url) => opened.push(url), (url, why) => refused.push(`${why} ${url}`));
+    guardNavigation(
+      fake.contents,
+      (url) => opened.push(url),
+      (url, why) => refused.push(`${why} ${url}`),
+    );
     assert.equal(fake.fire('will-navigate', 'https://example.com/docs'), true);
     assert.equal(fake.fire('will-navigate', 'file:///etc/passwd'), true);
     assert.equal(fake.fire('will-redirect', 'https://example.com/'), true);

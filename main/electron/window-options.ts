@@ -134,7 +134,11 @@ export interface GuardableContents {
  * goes to the user's browser instead. Applied to every web contents the app
  * creates (`web-contents-created`), not only the main window.
  */
-export function guardNavigation(contents: GuardableContents, openExternal: (url: string) => void, onRefused?: (url: string, why: string) => void): void {
+export function guardNavigation(
+  contents: GuardableContents,
+  openExternal: (url: string) => void,
+  onRefused?: (url: string, why: string) => void,
+): void {
   const leave = (raw: string, why: string) => {
     const url = safeExternalUrl(raw);
     if (url) openExternal(url);

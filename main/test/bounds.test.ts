@@ -21,13 +21,22 @@ describe('issue 9: client input the proxy keeps is bounded', () => {
   before(async () => {
     const logger = createLogger((level, message, fields) => logLines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`), 'debug');
     proxy = await startTestProxy({ logger, settings: { logBodies: false, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
-    proxy.proxy.onRequestLog({ added: (record) => events.push(record), updated: (record) => events.push(record), cleared: () => undefined });
+    proxy.proxy.onRequestLog({
+      added: (record) => events.push(record),
+      updated: (record) => events.push(record),
+      cleared: () => undefined,
+    });
   });
   after(() => proxy.close());
 
   const lastRecord = () => proxy.proxy.requests().at(-1)!;
   const historyText = async () => {
-    await waitFor(async () => (await readFile(path.join(proxy.dataDir, 'history', 'history.jsonl'), 'utf8').catch(() => '')).includes(lastRecord().id) || undefined, 5000);
+    await waitFor(
+      async () =>
+        (await readFile(path.join(proxy.dataDir, 'history', 'history.jsonl'), 'utf8').catch(() => '')).includes(lastRecord().id) ||
+        undefined,
+      5000,
+    );
     return readFile(path.join(proxy.dataDir, 'history', 'history.jsonl'), 'utf8');
   };
 
@@ -38,13 +47,21 @@ describe('issue 9: client input the proxy keeps is bounded', () => {
     const body = (await response.json()) as { error: { message: string } };
     assert.match(body.error.message, /nested deeper than 128 levels/);
     // Brackets inside strings (after escaped quotes and backslashes, next to multi-byte characters) are text, not nesting.
-    const quoted = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: `ECHO:${'é"[{\\'.repeat(1000)}` }] });
+    const quoted = await postJson(`${proxy.url}/v1/messages`, {
+      model: 'sonnet',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: `ECHO:${'é"[{\\'.repeat(1000)}` }],
+    });
     assert.equal(quoted.status, 200);
   });
 
   test('with logBodies off, a JSON parse error keeps no fragment of the prompt anywhere', async () => {
     const secret = 'TOPSECRETPROMPT';
-    for (const raw of [`{"model":"sonnet","messages":${secret}`, `${secret} and more`, `{"model":"sonnet","messages":[{"role":"user","content":"x"}]}${secret}`]) {
+    for (const raw of [
+      `{"model":"sonnet","messages":${secret}`,
+      `${secret} and more`,
+      `{"model":"sonnet","messages":[{"role":"user","content":"x"}]}${secret}`,
+    ]) {
       const response = await postJson(`${proxy.url}/v1/messages`, raw);
       assert.equal(response.status, 400);
       const error = ((await response.json()) as { error: { message: string } }).error;
@@ -58,7 +75,11 @@ describe('issue 9: client input the proxy keeps is bounded', () => {
 
   test('a 30 MB model name is answered, logged, streamed and saved capped', async () => {
     const name = 'x'.repeat(30 * 1024 * 1024);
-    const response = await postJson(`${proxy.url}/v1/messages`, { model: name, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const response = await postJson(`${proxy.url}/v1/messages`, {
+      model: name,
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.equal(response.status, 404);
     assert.ok((await response.text()).length < 4096);
     const record = lastRecord();

@@ -75,7 +75,9 @@ describe('CLI failures become the right HTTP answers', () => {
     assert.equal(last.event, 'error');
     assert.equal(JSON.parse(last.data).error.type, 'api_error');
     assert.ok(events.some((e) => e.event === 'content_block_delta'));
-    const openai = parseSse(await (await postJson(`${proxy.url}/v1/chat/completions`, ask('claude-fake-crash-mid', { stream: true }))).text());
+    const openai = parseSse(
+      await (await postJson(`${proxy.url}/v1/chat/completions`, ask('claude-fake-crash-mid', { stream: true }))).text(),
+    );
     assert.ok(JSON.parse(openai.at(-1)!.data).error.message.length > 0);
     await noProcessLeft(proxy);
   });
@@ -152,7 +154,9 @@ describe('ending CLI processes', () => {
     assert.equal(body.stop_sequence, 'STOP');
     await noProcessLeft(proxy);
     const openai = await postJson(`${proxy.url}/v1/chat/completions`, ask('claude-fake-stop', { stop: 'STOP', stream: true }));
-    const chunks = parseSse(await openai.text()).slice(0, -1).map((e) => JSON.parse(e.data));
+    const chunks = parseSse(await openai.text())
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.data));
     assert.equal(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join(''), 'alpha beta ');
     assert.equal(chunks.at(-1).choices[0].finish_reason, 'stop');
   });
@@ -193,7 +197,20 @@ describe('ending CLI processes', () => {
       const entry = JSON.parse((await readFile(argvLog, 'utf8')).trim().split('\n').at(-1)!);
       assert.ok(!entry.argv.join(' ').includes('prompt-text'), 'prompt not in argv');
       assert.ok(!entry.argv.join(' ').includes('Be brief'), 'system prompt not in argv');
-      for (const flag of ['-p', '--output-format=stream-json', '--verbose', '--include-partial-messages', '--input-format=stream-json', '--model=claude-3-5-sonnet-20241022', '--tools=', '--max-turns=1', '--setting-sources=', '--strict-mcp-config', '--no-session-persistence', '--permission-mode=dontAsk']) {
+      for (const flag of [
+        '-p',
+        '--output-format=stream-json',
+        '--verbose',
+        '--include-partial-messages',
+        '--input-format=stream-json',
+        '--model=claude-3-5-sonnet-20241022',
+        '--tools=',
+        '--max-turns=1',
+        '--setting-sources=',
+        '--strict-mcp-config',
+        '--no-session-persistence',
+        '--permission-mode=dontAsk',
+      ]) {
         assert.ok(entry.argv.includes(flag), flag);
       }
       assert.equal(entry.env.CLAUDE_CODE_MAX_OUTPUT_TOKENS, '321');
@@ -272,7 +289,10 @@ describe('the per-request time limit', () => {
     const res = await postJson(`${proxy.url}/v1/messages`, ask('claude-fake-gated', { stream: true }));
     assert.equal(res.status, 200, 'the CLI streamed before the limit (if not, it took over 5 s to start)');
     const events = parseSse(await res.text());
-    assert.ok(events.some((e) => e.event === 'content_block_delta'), 'it had started');
+    assert.ok(
+      events.some((e) => e.event === 'content_block_delta'),
+      'it had started',
+    );
     assert.equal(events.at(-1)!.event, 'error');
     assert.equal(JSON.parse(events.at(-1)!.data).error.type, 'timeout_error');
     await noProcessLeft(proxy);

@@ -61,12 +61,19 @@ describe('issue 9: idle connections and connections per address', () => {
     for (let index = 0; index < ATTACK; index += 1) attack.push(await openIdle(proxy.port, '127.0.0.2'));
     const open = () => attack.filter((idle) => !idle.closed).length;
     await waitFor(() => open() <= PER_CLIENT || undefined, 60_000, 50);
-    assert.ok(attack.some((idle) => idle.received.startsWith('HTTP/1.1 503')), 'refused connections are told why');
+    assert.ok(
+      attack.some((idle) => idle.received.startsWith('HTTP/1.1 503')),
+      'refused connections are told why',
+    );
 
     const health = await fetch(`${proxy.url}/health`);
     assert.equal(health.status, 200);
     await health.text();
-    const chat = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'ECHO:still here' }] });
+    const chat = await postJson(`${proxy.url}/v1/messages`, {
+      model: 'sonnet',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'ECHO:still here' }],
+    });
     assert.equal(chat.status, 200);
     assert.equal(((await chat.json()) as { content: { text: string }[] }).content[0]!.text, 'still here');
     assert.ok(proxy.fds() <= baseline + PER_CLIENT + 16, `${proxy.fds()} descriptors open (${baseline} at start)`);
@@ -99,7 +106,11 @@ describe('issue 9: idle connections and connections per address', () => {
       `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
     );
     // The clock: an answer that starts three idle periods later.
-    const slow = await postJson(`${proxy.url}/v1/messages`, { model: 'claude-fake-slow-start', max_tokens: 5, messages: [{ role: 'user', content: 'ECHO:tick' }] });
+    const slow = await postJson(`${proxy.url}/v1/messages`, {
+      model: 'claude-fake-slow-start',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'ECHO:tick' }],
+    });
     assert.equal(slow.status, 200);
     await slow.text();
     assert.equal(upload.closed, false, 'the paused upload was closed');
@@ -129,7 +140,9 @@ describe('issue 9: connections from many loopback addresses together', () => {
 
   before(async () => {
     // Idle sockets are kept for minutes here: only the caps close them.
-    proxy = await startServeChild({ settings: { server: { idleSocketTimeoutMs: 600_000, maxConnectionsPerClient: PER, maxConnections: TOTAL }, pool: { enabled: false } } });
+    proxy = await startServeChild({
+      settings: { server: { idleSocketTimeoutMs: 600_000, maxConnectionsPerClient: PER, maxConnections: TOTAL }, pool: { enabled: false } },
+    });
   });
   after(() => proxy.close());
 
@@ -142,14 +155,22 @@ describe('issue 9: connections from many loopback addresses together', () => {
     await waitFor(() => refused().length >= ADDRESSES.length * PER - TOTAL || undefined, 60_000, 50);
     assert.ok(open().length <= TOTAL, `${open().length} connections kept, at most ${TOTAL} expected`);
     // No address reached its own cap (16 each): the total refused these.
-    assert.ok(refused().every((idle) => idle.received.startsWith('HTTP/1.1 503') && idle.received.includes('Too many open connections to the proxy')));
+    assert.ok(
+      refused().every(
+        (idle) => idle.received.startsWith('HTTP/1.1 503') && idle.received.includes('Too many open connections to the proxy'),
+      ),
+    );
 
     for (const idle of open()) idle.socket.destroy();
-    await waitFor(async () => {
-      const fresh = await openIdle(proxy.port, '127.0.0.6');
-      fresh.socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`);
-      await waitFor(() => fresh.closed || undefined, 30_000, 50);
-      return /^HTTP\/1\.1 200 /.test(fresh.received) || undefined;
-    }, 30_000, 50);
+    await waitFor(
+      async () => {
+        const fresh = await openIdle(proxy.port, '127.0.0.6');
+        fresh.socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nConnection: close\r\n\r\n`);
+        await waitFor(() => fresh.closed || undefined, 30_000, 50);
+        return /^HTTP\/1\.1 200 /.test(fresh.received) || undefined;
+      },
+      30_000,
+      50,
+    );
   });
 });

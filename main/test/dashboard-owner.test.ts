@@ -37,7 +37,11 @@ describe('the dashboard without its token', () => {
     assert.equal((await fetch(`${proxy.url}/dashboard/app.js`)).status, 200);
     assert.equal(proxy.proxy.currentSettings.cliPath, proxy.proxy.options.settings.cliPath, 'cliPath unchanged');
     // A forged cookie is no better than none.
-    const forged = await postJson(invoke(proxy, 'requests:list'), {}, await dashboardAuth(proxy.url, proxy.dataDir).then((real) => ({ ...real, cookie: real.cookie.replace(/=.*/, '=AAAA') })));
+    const forged = await postJson(
+      invoke(proxy, 'requests:list'),
+      {},
+      await dashboardAuth(proxy.url, proxy.dataDir).then((real) => ({ ...real, cookie: real.cookie.replace(/=.*/, '=AAAA') })),
+    );
     assert.equal(forged.status, 401);
   });
 
@@ -64,9 +68,21 @@ describe('the dashboard without its token', () => {
     assert.deepEqual(await session.json(), { authenticated: true, accessKeyRequired: false });
     // The cookie alone is what a server on another port of this host receives: it opens nothing.
     assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: owner.Cookie })).status, 401);
-    assert.deepEqual(await (await fetch(`${proxy.url}/dashboard/api/session`, { headers: { Cookie: owner.Cookie } })).json(), { authenticated: false, accessKeyRequired: false });
+    assert.deepEqual(await (await fetch(`${proxy.url}/dashboard/api/session`, { headers: { Cookie: owner.Cookie } })).json(), {
+      authenticated: false,
+      accessKeyRequired: false,
+    });
     assert.equal((await fetch(`${proxy.url}/dashboard/api/events`, { headers: { Cookie: owner.Cookie } })).status, 401);
-    assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { ...owner, 'x-dashboard-key': pageKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })).status, 401);
+    assert.equal(
+      (
+        await postJson(
+          invoke(proxy, 'requests:list'),
+          {},
+          { ...owner, 'x-dashboard-key': pageKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) },
+        )
+      ).status,
+      401,
+    );
   });
 
   test('a malformed % escape in a channel name is a 400, not a 500 with a stack', async () => {
@@ -116,11 +132,18 @@ test('wrong tokens are counted per address: after 10 a minute a wrong one is a 4
     assert.ok(Number(blocked.headers.get('retry-after')) > 0);
     assert.equal(warnings.filter((line) => /wrong token/.test(line)).length, 10);
     const refused = proxy.proxy.requests().filter((record) => record.refused);
-    assert.deepEqual(refused.map((record) => record.status), [...Array(10).fill(401), 429]);
+    assert.deepEqual(
+      refused.map((record) => record.status),
+      [...Array(10).fill(401), 429],
+    );
     assert.equal(proxy.proxy.trackedClients, 0, 'refusals count toward no rate limit');
     assert.equal((await postJson(`${proxy.url}/dashboard/api/session`, { token })).status, 200, 'the owner is never locked out');
     now += 61_000;
-    assert.equal((await postJson(`${proxy.url}/dashboard/api/session`, { token: 'guess-11' })).status, 401, 'a minute later wrong ones are checked again');
+    assert.equal(
+      (await postJson(`${proxy.url}/dashboard/api/session`, { token: 'guess-11' })).status,
+      401,
+      'a minute later wrong ones are checked again',
+    );
   } finally {
     await proxy.close();
   }
@@ -132,7 +155,8 @@ test('access-key mode: wrong keys are rate-limited per address and logged', asyn
   const logger = createLogger((level, message) => level === 'warn' && warnings.push(message), 'debug');
   const proxy = await startTestProxy({ settings: { accessKey: KEY }, now: () => now, logger });
   try {
-    const models = (key: string, localAddress = '127.0.0.1') => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { localAddress, headers: { 'x-api-key': key } });
+    const models = (key: string, localAddress = '127.0.0.1') =>
+      httpRequest(proxy.port, 'GET', '/v1/models', undefined, { localAddress, headers: { 'x-api-key': key } });
     for (let i = 0; i < 10; i += 1) assert.equal((await models(`wrong-${i}`)).status, 401);
     const blocked = await models('wrong-10');
     assert.equal(blocked.status, 429);
@@ -153,12 +177,18 @@ test('access-key mode: wrong keys are rate-limited per address and logged', asyn
 test('a flood of refused requests stays bounded: 20 entries a minute per address, none in history, no rate-limit counter', async () => {
   const proxy = await startTestProxy({ bridge: true });
   try {
-    await Promise.all(Array.from({ length: 200 }, () => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Host: 'evil.example' } })));
+    await Promise.all(
+      Array.from({ length: 200 }, () => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Host: 'evil.example' } })),
+    );
     const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.equal(refused.length, 20);
     assert.equal(proxy.proxy.trackedClients, 0);
     // A real request is still logged and written to history; the refused ones are not.
-    assert.equal((await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'ECHO:ok' }] })).status, 200);
+    assert.equal(
+      (await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'ECHO:ok' }] }))
+        .status,
+      200,
+    );
     const historyFile = path.join(proxy.dataDir, 'history', 'history.jsonl');
     const lines = await waitFor(async () => {
       const text = await readFile(historyFile, 'utf8').catch(() => '');
@@ -175,7 +205,11 @@ test('refusals from many addresses are capped in all: 200 entries a minute', asy
   const proxy = await startTestProxy();
   try {
     for (let host = 2; host < 17; host += 1) {
-      await Promise.all(Array.from({ length: 20 }, () => httpRequest(proxy.port, 'GET', '/v1/models', undefined, { localAddress: `127.0.0.${host}`, headers: { Host: 'evil.example' } })));
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          httpRequest(proxy.port, 'GET', '/v1/models', undefined, { localAddress: `127.0.0.${host}`, headers: { Host: 'evil.example' } }),
+        ),
+      );
     }
     const refused = proxy.proxy.requests().filter((record) => record.refused);
     assert.equal(refused.length, 200);
@@ -192,10 +226,26 @@ test('refused requests reach the window through the bridge, marked refused: Host
     const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
     const ids = [
       (await httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Host: 'evil.example' } })).headers['x-request-id'],
-      (await httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Origin: 'http://evil.example' } })).headers['x-request-id'],
+      (await httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Origin: 'http://evil.example' } })).headers[
+        'x-request-id'
+      ],
       (await httpRequest(proxy.port, 'POST', '/dashboard/api/invoke/requests%3Aclear', {})).headers['x-request-id'],
-      (await httpRequest(proxy.port, 'POST', '/v1/messages', { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'x'.repeat(4096) }] })).headers['x-request-id'],
-      (await httpRequest(proxy.port, 'POST', '/dashboard/api/invoke/requests%3Alist', { payload: 'x'.repeat(300 * 1024) }, { headers: owner })).headers['x-request-id'],
+      (
+        await httpRequest(proxy.port, 'POST', '/v1/messages', {
+          model: 'sonnet',
+          max_tokens: 8,
+          messages: [{ role: 'user', content: 'x'.repeat(4096) }],
+        })
+      ).headers['x-request-id'],
+      (
+        await httpRequest(
+          proxy.port,
+          'POST',
+          '/dashboard/api/invoke/requests%3Alist',
+          { payload: 'x'.repeat(300 * 1024) },
+          { headers: owner },
+        )
+      ).headers['x-request-id'],
     ] as string[];
     const listed = await postJson(`${proxy.url}/dashboard/api/invoke/requests%3Alist`, {}, owner);
     const records = ((await listed.json()) as { result: { id: string; refused?: boolean; status: number }[] }).result;
@@ -239,7 +289,10 @@ test('allowedOrigins opens the API to that origin, never the dashboard', async (
     }
     const events = await fetch(`${proxy.url}/dashboard/api/events`, { headers: { Origin: origin, ...owner } });
     assert.equal(events.status, 403);
-    const preflight = await fetch(invoke(proxy, 'settings:update'), { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } });
+    const preflight = await fetch(invoke(proxy, 'settings:update'), {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
+    });
     assert.equal(preflight.status, 403);
     assert.equal(proxy.proxy.currentSettings.logBodies, false);
   } finally {
@@ -255,7 +308,9 @@ test('bound to 0.0.0.0 with a key: the dashboard keeps its Host check and needs 
     assert.equal((await page(`127.0.0.1:${proxy.port}`)).status, 200);
     assert.equal((await page(`localhost:${proxy.port}`)).status, 200);
     // The API keeps working under any name with the key: that is what a LAN client sends.
-    const api = await httpRequest(proxy.port, 'GET', '/v1/models', undefined, { headers: { Host: `my-desktop.lan:${proxy.port}`, 'x-api-key': KEY } });
+    const api = await httpRequest(proxy.port, 'GET', '/v1/models', undefined, {
+      headers: { Host: `my-desktop.lan:${proxy.port}`, 'x-api-key': KEY },
+    });
     assert.equal(api.status, 200);
 
     const token = new URL(await dashboardLink(proxy.url, proxy.dataDir)).hash.replace('#token=', '');
@@ -271,7 +326,16 @@ test('bound to 0.0.0.0 with a key: the dashboard keeps its Host check and needs 
     // The loopback-mode cookie (no key in it) is not accepted here.
     const { sessionCookieName, sessionValue } = await import('../core/dashboard-secret.js');
     assert.equal(cookie.split('=')[0], sessionCookieName(token));
-    assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { Cookie: `${sessionCookieName(token)}=${sessionValue(token, undefined)}`, 'x-dashboard-key': pageKey })).status, 401);
+    assert.equal(
+      (
+        await postJson(
+          invoke(proxy, 'requests:list'),
+          {},
+          { Cookie: `${sessionCookieName(token)}=${sessionValue(token, undefined)}`, 'x-dashboard-key': pageKey },
+        )
+      ).status,
+      401,
+    );
   } finally {
     await proxy.close();
   }
@@ -286,7 +350,9 @@ test(`${MAX_EVENT_STREAMS * 2 + 22} dashboard event streams: no MaxListenersExce
   try {
     const owner = await dashboardAuth(proxy.url, proxy.dataDir);
     const total = MAX_EVENT_STREAMS * 2 + 22;
-    const responses = await Promise.all(Array.from({ length: total }, () => fetch(`${proxy.url}/dashboard/api/events`, { headers: owner, signal: abort.signal })));
+    const responses = await Promise.all(
+      Array.from({ length: total }, () => fetch(`${proxy.url}/dashboard/api/events`, { headers: owner, signal: abort.signal })),
+    );
     const statuses = responses.map((response) => response.status);
     assert.equal(statuses.filter((status) => status === 200).length, MAX_EVENT_STREAMS);
     assert.equal(statuses.filter((status) => status === 503).length, total - MAX_EVENT_STREAMS);
@@ -294,7 +360,10 @@ test(`${MAX_EVENT_STREAMS * 2 + 22} dashboard event streams: no MaxListenersExce
     // The listener pattern itself: 150 subscribers on one bridge, no emitter warning either.
     const offs = Array.from({ length: 150 }, () => proxy.bridge!.on('requests:added', () => undefined));
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(warnings.filter((warning) => /MaxListeners/.test(warning)), []);
+    assert.deepEqual(
+      warnings.filter((warning) => /MaxListeners/.test(warning)),
+      [],
+    );
     offs.forEach((off) => off());
     abort.abort();
     await waitFor(() => proxy.bridge!.listenerCount('requests:added') === 0 || undefined);
@@ -318,11 +387,22 @@ test('another account cannot lock the owner out: after the limit of wrong tokens
       assert.equal((await postJson(`${proxy.url}/dashboard/api/session`, { token: 'wrong' })).status, 401);
     }
     assert.equal((await postJson(`${proxy.url}/dashboard/api/session`, { token: 'wrong' })).status, 429, 'wrong tokens over the limit');
-    assert.equal((await fetch(`${proxy.url}/v1/models`, { headers: { 'x-api-key': 'wrong-key-wrong-key' } })).status, 429, 'wrong keys over the limit');
-    assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, { cookie: owner.cookie })).status, 429, 'a cookie without its page key is wrong');
+    assert.equal(
+      (await fetch(`${proxy.url}/v1/models`, { headers: { 'x-api-key': 'wrong-key-wrong-key' } })).status,
+      429,
+      'wrong keys over the limit',
+    );
+    assert.equal(
+      (await postJson(invoke(proxy, 'requests:list'), {}, { cookie: owner.cookie })).status,
+      429,
+      'a cookie without its page key is wrong',
+    );
     // The owner: the dashboard session, a fresh token trade, and the SDKs' key all still work.
     assert.equal((await postJson(invoke(proxy, 'requests:list'), {}, owner)).status, 200);
-    assert.equal((await fetch(`${proxy.url}/dashboard/api/events`, { headers: owner }).then(async (r) => (await r.body?.cancel(), r.status))), 200);
+    assert.equal(
+      await fetch(`${proxy.url}/dashboard/api/events`, { headers: owner }).then(async (r) => (await r.body?.cancel(), r.status)),
+      200,
+    );
     assert.equal((await dashboardAuth(proxy.url, proxy.dataDir))['x-dashboard-key'], owner['x-dashboard-key']);
     assert.equal((await fetch(`${proxy.url}/v1/models`, { headers: { 'x-api-key': KEY } })).status, 200);
     assert.equal((await fetch(`${proxy.url}/v1/models`, { headers: { Authorization: `Bearer ${KEY}` } })).status, 200);

@@ -34,7 +34,10 @@ describe('exposure beyond loopback', () => {
       assert.equal((await postJson(`${url}/v1/chat/completions`, hello, { Authorization: `Bearer ${KEY}` })).status, 200);
 
       const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: KEY, maxRetries: 0 });
-      const completion = await openai.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'ECHO:via openai' }] });
+      const completion = await openai.chat.completions.create({
+        model: 'sonnet',
+        messages: [{ role: 'user', content: 'ECHO:via openai' }],
+      });
       assert.equal(completion.choices[0]!.message.content, 'via openai');
       const anthropic = new Anthropic({ baseURL: url, apiKey: KEY, maxRetries: 0 });
       const message = await anthropic.messages.create({ ...hello, messages: [{ role: 'user', content: 'ECHO:via anthropic' }] });
@@ -61,7 +64,12 @@ describe('exposure beyond loopback', () => {
   test('keys and tokens never reach the logs', () => {
     const lines: string[] = [];
     const logger = createLogger((level, message, fields) => lines.push(`${message} ${JSON.stringify(fields)}`), 'debug');
-    logger.info('request with Bearer sk-ant-api03-secretsecretsecret', { authorization: `Bearer ${KEY}`, 'x-api-key': KEY, accessKey: KEY, note: 'token sk-abcdefghijklmnopqrstuvwx' });
+    logger.info('request with Bearer sk-ant-api03-secretsecretsecret', {
+      authorization: `Bearer ${KEY}`,
+      'x-api-key': KEY,
+      accessKey: KEY,
+      note: 'token sk-abcdefghijklmnopqrstuvwx',
+    });
     const text = lines.join('\n');
     assert.ok(!text.includes(KEY));
     assert.ok(!text.includes('secretsecret'));

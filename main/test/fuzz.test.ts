@@ -42,7 +42,10 @@ function dialectOf(target: string, headers: readonly string[]): 'anthropic' | 'o
 
 /** A body that is not what its Content-Encoding says: refused (400) before its size is known. */
 function corruptCompressed(c: FuzzCase): boolean {
-  const encoding = c.headers.find((h) => /^content-encoding:/i.test(h))?.slice(17).trim();
+  const encoding = c.headers
+    .find((h) => /^content-encoding:/i.test(h))
+    ?.slice(17)
+    .trim();
   if (encoding !== 'gzip' && encoding !== 'deflate' && encoding !== 'br') return false;
   try {
     (encoding === 'gzip' ? zlib.gunzipSync : encoding === 'deflate' ? zlib.inflateSync : zlib.brotliDecompressSync)(c.payload ?? c.body);
@@ -86,10 +89,13 @@ function judge(c: FuzzCase, exchange: RawExchange): string | undefined {
     return `${res.status} with a body that is not JSON: ${text.slice(0, 120)}`;
   }
   const error = body.error;
-  if (typeof error?.message !== 'string' || typeof error.type !== 'string') return `${res.status} without error.type/message: ${text.slice(0, 200)}`;
+  if (typeof error?.message !== 'string' || typeof error.type !== 'string')
+    return `${res.status} without error.type/message: ${text.slice(0, 200)}`;
   const dialect = dialectOf(c.target, c.headers);
-  if (dialect === 'anthropic' && (body.type !== 'error' || Object.keys(body).length !== 2)) return `not the Anthropic error shape: ${text.slice(0, 200)}`;
-  if (dialect === 'openai' && (body.type !== undefined || !('code' in error) || !('param' in error))) return `not the OpenAI error shape: ${text.slice(0, 200)}`;
+  if (dialect === 'anthropic' && (body.type !== 'error' || Object.keys(body).length !== 2))
+    return `not the Anthropic error shape: ${text.slice(0, 200)}`;
+  if (dialect === 'openai' && (body.type !== undefined || !('code' in error) || !('param' in error)))
+    return `not the OpenAI error shape: ${text.slice(0, 200)}`;
   return undefined;
 }
 
@@ -100,7 +106,10 @@ function headFor(c: FuzzCase, port: number): string[] {
 }
 
 function describeCase(c: FuzzCase, port: number): string {
-  const preview = c.body.subarray(0, 240).toString('latin1').replace(/[^\x20-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const preview = c.body
+    .subarray(0, 240)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return `#${c.id} [${c.family}] ${headFor(c, port).join(' | ')} | body ${c.body.length} B${c.cutAt !== undefined ? ` cut at ${c.cutAt}` : ''}: ${preview}`;
 }
 
@@ -112,7 +121,10 @@ async function runCases(proxy: TestProxy, cases: readonly FuzzCase[], concurrenc
     Array.from({ length: concurrency }, async () => {
       while (next < cases.length) {
         const c = cases[next++]!;
-        const exchange = await rawRequest(proxy.port, headFor(c, proxy.port), c.body, { timeoutMs: 15_000, ...(c.cutAt !== undefined ? { cutAt: c.cutAt } : {}) });
+        const exchange = await rawRequest(proxy.port, headFor(c, proxy.port), c.body, {
+          timeoutMs: 15_000,
+          ...(c.cutAt !== undefined ? { cutAt: c.cutAt } : {}),
+        });
         const key = String(exchange.response?.status ?? (c.cutAt !== undefined ? 'cut' : 'none'));
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
         const wrong = judge(c, exchange);
@@ -129,7 +141,13 @@ async function servesAfterwards(proxy: TestProxy) {
   const health = await rawRequest(proxy.port, ['GET /health HTTP/1.1', `Host: 127.0.0.1:${proxy.port}`, 'Connection: close']);
   assert.equal(health.response?.status, 200);
   const body = JSON.stringify({ model: 'sonnet', max_tokens: 16, messages: [{ role: 'user', content: 'ECHO:still-here' }] });
-  const head = ['POST /v1/messages HTTP/1.1', `Host: 127.0.0.1:${proxy.port}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${body.length}`];
+  const head = [
+    'POST /v1/messages HTTP/1.1',
+    `Host: 127.0.0.1:${proxy.port}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `Content-Length: ${body.length}`,
+  ];
   const answer = await rawRequest(proxy.port, head, body);
   assert.equal(answer.response?.status, 200);
   assert.equal(JSON.parse(answer.response.body.toString()).content[0].text, 'still-here');
@@ -152,40 +170,46 @@ describe(`fuzz: ${CASES} generated hostile requests (seed ${SEED}; replay with F
   });
   after(() => proxy.close());
 
-  test('every answer is a 200 or a 4xx in its API shape; no crash, no pollution, no leak; memory back near baseline', { timeout: 600_000 }, async (t) => {
-    const cases = generate(SEED, CASES, proxy.port, MAX_BODY);
-    const warmUp = Math.floor(cases.length / 10);
-    const started = Date.now();
-    const first = await runCases(proxy, cases.slice(0, warmUp), 16);
-    const baseline = await settledMemory();
-    const rest = await runCases(proxy, cases.slice(warmUp), 16);
-    const elapsed = Date.now() - started;
+  test(
+    'every answer is a 200 or a 4xx in its API shape; no crash, no pollution, no leak; memory back near baseline',
+    { timeout: 600_000 },
+    async (t) => {
+      const cases = generate(SEED, CASES, proxy.port, MAX_BODY);
+      const warmUp = Math.floor(cases.length / 10);
+      const started = Date.now();
+      const first = await runCases(proxy, cases.slice(0, warmUp), 16);
+      const baseline = await settledMemory();
+      const rest = await runCases(proxy, cases.slice(warmUp), 16);
+      const elapsed = Date.now() - started;
 
-    const failures = [...first.failures, ...rest.failures];
-    const statuses = new Map(first.statuses);
-    for (const [key, n] of rest.statuses) statuses.set(key, (statuses.get(key) ?? 0) + n);
-    const families = new Map<string, number>();
-    for (const c of cases) families.set(c.family.split('-')[0]!, (families.get(c.family.split('-')[0]!) ?? 0) + 1);
-    t.diagnostic(`seed ${SEED}: ${cases.length} cases in ${elapsed} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-    t.diagnostic(`families ${JSON.stringify(Object.fromEntries(families))}`);
-    assert.deepEqual(failures, [], `seed ${SEED} (replay with FUZZ_SEED=${SEED}): ${failures.length}+ bad answers`);
-    assert.ok((statuses.get('200') ?? 0) > 100, 'some generated bodies were valid and reached the CLI');
+      const failures = [...first.failures, ...rest.failures];
+      const statuses = new Map(first.statuses);
+      for (const [key, n] of rest.statuses) statuses.set(key, (statuses.get(key) ?? 0) + n);
+      const families = new Map<string, number>();
+      for (const c of cases) families.set(c.family.split('-')[0]!, (families.get(c.family.split('-')[0]!) ?? 0) + 1);
+      t.diagnostic(
+        `seed ${SEED}: ${cases.length} cases in ${elapsed} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+      );
+      t.diagnostic(`families ${JSON.stringify(Object.fromEntries(families))}`);
+      assert.deepEqual(failures, [], `seed ${SEED} (replay with FUZZ_SEED=${SEED}): ${failures.length}+ bad answers`);
+      assert.ok((statuses.get('200') ?? 0) > 100, 'some generated bodies were valid and reached the CLI');
 
-    // Nothing escaped into the prototypes of the process hosting the proxy.
-    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
-    assert.deepEqual(Object.keys(Object.prototype), []);
-    assert.equal(([] as unknown as { polluted?: unknown }).polluted, undefined);
+      // Nothing escaped into the prototypes of the process hosting the proxy.
+      assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+      assert.deepEqual(Object.keys(Object.prototype), []);
+      assert.equal(([] as unknown as { polluted?: unknown }).polluted, undefined);
 
-    // Every request finished: no CLI child, nothing in flight, nothing stuck "in progress" in the log.
-    await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
-    await waitFor(() => proxy.proxy.stats().inflight === 0 || undefined);
-    await waitFor(() => proxy.proxy.requests().every((r) => r.state !== 'in_progress') || undefined);
-    await servesAfterwards(proxy);
+      // Every request finished: no CLI child, nothing in flight, nothing stuck "in progress" in the log.
+      await waitFor(async () => ((await taggedProcesses(TAG)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
+      await waitFor(() => proxy.proxy.stats().inflight === 0 || undefined);
+      await waitFor(() => proxy.proxy.requests().every((r) => r.state !== 'in_progress') || undefined);
+      await servesAfterwards(proxy);
 
-    const end = await settledMemory();
-    t.diagnostic(`heapUsed ${mb(baseline.heapUsed)} → ${mb(end.heapUsed)}, rss ${mb(baseline.rss)} → ${mb(end.rss)}`);
-    assert.ok(end.heapUsed - baseline.heapUsed < 50 * 1024 * 1024, `heap grew from ${mb(baseline.heapUsed)} to ${mb(end.heapUsed)}`);
-  });
+      const end = await settledMemory();
+      t.diagnostic(`heapUsed ${mb(baseline.heapUsed)} → ${mb(end.heapUsed)}, rss ${mb(baseline.rss)} → ${mb(end.rss)}`);
+      assert.ok(end.heapUsed - baseline.heapUsed < 50 * 1024 * 1024, `heap grew from ${mb(baseline.heapUsed)} to ${mb(end.heapUsed)}`);
+    },
+  );
 });
 
 // ---------------------------------------------------------------- requests the HTTP parser refuses
@@ -193,21 +217,74 @@ describe(`fuzz: ${CASES} generated hostile requests (seed ${SEED}; replay with F
 /** Refused by Node's HTTP parser before the app sees them: the app cannot choose their shape. */
 const PROTOCOL_ERRORS: [name: string, head: (port: number) => string[], body?: string][] = [
   ['HTTP/1.1 without Host', () => ['GET /v1/models HTTP/1.1', 'Connection: close']],
-  ['headers over 16 KB', (port) => ['GET /v1/models HTTP/1.1', `Host: 127.0.0.1:${port}`, `X-Big: ${'a'.repeat(20_000)}`, 'Connection: close']],
+  [
+    'headers over 16 KB',
+    (port) => ['GET /v1/models HTTP/1.1', `Host: 127.0.0.1:${port}`, `X-Big: ${'a'.repeat(20_000)}`, 'Connection: close'],
+  ],
   ['an unknown method', (port) => ['BREW /v1/models HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close']],
   ['a garbage request line', () => ['HELLO\u0001 THERE']],
   ['a space in the request target', (port) => ['GET /v1/mod els HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close']],
-  ['a control character in a header value', (port) => ['GET /v1/models HTTP/1.1', `Host: 127.0.0.1:${port}`, 'X-A: a\u0001b', 'Connection: close']],
-  ['a bad chunk size', (port) => ['POST /v1/messages HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close'], 'zz\r\n{}\r\n0\r\n\r\n'],
-  ['Content-Length and Transfer-Encoding together', (port) => ['POST /v1/messages HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: application/json', 'Content-Length: 4', 'Transfer-Encoding: chunked', 'Connection: close'], '2\r\n{}\r\n0\r\n\r\n'],
-  ['two different Content-Lengths', (port) => ['POST /v1/messages HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: application/json', 'Content-Length: 2', 'Content-Length: 3', 'Connection: close'], '{}'],
-  ['an Expect Node does not know', (port) => ['POST /v1/messages HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: application/json', 'Content-Length: 2', 'Expect: teapot', 'Connection: close'], '{}'],
+  [
+    'a control character in a header value',
+    (port) => ['GET /v1/models HTTP/1.1', `Host: 127.0.0.1:${port}`, 'X-A: a\u0001b', 'Connection: close'],
+  ],
+  [
+    'a bad chunk size',
+    (port) => [
+      'POST /v1/messages HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      'Content-Type: application/json',
+      'Transfer-Encoding: chunked',
+      'Connection: close',
+    ],
+    'zz\r\n{}\r\n0\r\n\r\n',
+  ],
+  [
+    'Content-Length and Transfer-Encoding together',
+    (port) => [
+      'POST /v1/messages HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      'Content-Type: application/json',
+      'Content-Length: 4',
+      'Transfer-Encoding: chunked',
+      'Connection: close',
+    ],
+    '2\r\n{}\r\n0\r\n\r\n',
+  ],
+  [
+    'two different Content-Lengths',
+    (port) => [
+      'POST /v1/messages HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      'Content-Type: application/json',
+      'Content-Length: 2',
+      'Content-Length: 3',
+      'Connection: close',
+    ],
+    '{}',
+  ],
+  [
+    'an Expect Node does not know',
+    (port) => [
+      'POST /v1/messages HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      'Content-Type: application/json',
+      'Content-Length: 2',
+      'Expect: teapot',
+      'Connection: close',
+    ],
+    '{}',
+  ],
 ];
 
 describe('malformed HTTP: answered 4xx by the parser, and the proxy lives on', () => {
   let proxy: TestProxy;
   before(async () => {
-    proxy = await startTestProxy({ cliPath: CANNED_CLI, env: tagEnv(TAG), settings: { rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
+    proxy = await startTestProxy({
+      cliPath: CANNED_CLI,
+      env: tagEnv(TAG),
+      settings: { rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } },
+    });
   });
   after(() => proxy.close());
 
@@ -236,70 +313,76 @@ describe('malformed HTTP: answered 4xx by the parser, and the proxy lives on', (
 describe('regressions: bugs the fuzz found', () => {
   let proxy: TestProxy;
   before(async () => {
-    proxy = await startTestProxy({ cliPath: CANNED_CLI, env: tagEnv(TAG), settings: { rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
+    proxy = await startTestProxy({
+      cliPath: CANNED_CLI,
+      env: tagEnv(TAG),
+      settings: { rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } },
+    });
   });
   after(() => proxy.close());
 
   const send = (path: string, body: Buffer | string, headers: string[] = []) => {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    const head = [`POST ${path} HTTP/1.1`, `Host: 127.0.0.1:${proxy.port}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${bytes.length}`, ...headers];
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      `Host: 127.0.0.1:${proxy.port}`,
+      'Connection: close',
+      'Content-Type: application/json',
+      `Content-Length: ${bytes.length}`,
+      ...headers,
+    ];
     return rawRequest(proxy.port, head, bytes);
   };
   const notServerError = (status: number | undefined, what: string) =>
     assert.ok(status !== undefined && (status === 200 || (status >= 400 && status < 500)), `${what}: status ${status}`);
 
-  test(
-    'a tool_use block whose input nests 10,000 deep is served or refused, not a 500',
-    async () => {
-      const deep = '['.repeat(10_000) + ']'.repeat(10_000);
-      for (const path of ['/v1/messages', '/v1/messages/count_tokens', '/v1/chat/completions']) {
-        const body = `{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":[{"type":"tool_use","id":"t","name":"n","input":${deep}}]}]}`;
-        notServerError((await send(path, body)).response?.status, path);
-      }
-    },
-  );
+  test('a tool_use block whose input nests 10,000 deep is served or refused, not a 500', async () => {
+    const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+    for (const path of ['/v1/messages', '/v1/messages/count_tokens', '/v1/chat/completions']) {
+      const body = `{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":[{"type":"tool_use","id":"t","name":"n","input":${deep}}]}]}`;
+      notServerError((await send(path, body)).response?.status, path);
+    }
+  });
 
-  test(
-    'a body that is not what its Content-Encoding says is a 400, not a 500',
-    async () => {
-      const json = '{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":"ECHO:x"}]}';
-      for (const [encoding, body] of [
-        ['gzip', Buffer.from(json)],
-        ['gzip', zlib.gzipSync(json).subarray(0, 12)],
-        ['gzip', Buffer.alloc(0)],
-        ['deflate', Buffer.from('hello')],
-        ['br', Buffer.from('hello')],
-      ] as const) {
-        const { response } = await send('/v1/messages', body, [`Content-Encoding: ${encoding}`]);
-        assert.equal(response?.status, 400, `${encoding} with ${body.length} bytes: ${response?.body.toString()}`);
-      }
-    },
-  );
+  test('a body that is not what its Content-Encoding says is a 400, not a 500', async () => {
+    const json = '{"model":"sonnet","max_tokens":8,"messages":[{"role":"user","content":"ECHO:x"}]}';
+    for (const [encoding, body] of [
+      ['gzip', Buffer.from(json)],
+      ['gzip', zlib.gzipSync(json).subarray(0, 12)],
+      ['gzip', Buffer.alloc(0)],
+      ['deflate', Buffer.from('hello')],
+      ['br', Buffer.from('hello')],
+    ] as const) {
+      const { response } = await send('/v1/messages', body, [`Content-Encoding: ${encoding}`]);
+      assert.equal(response?.status, 400, `${encoding} with ${body.length} bytes: ${response?.body.toString()}`);
+    }
+  });
 
-  test(
-    'an unknown key the X-Claude-Proxy-Ignored header cannot carry does not fail the request or the client',
-    async () => {
-      for (const key of ['😀', 'a\nb', 'a\u0000b', 'k'.repeat(20_000)]) {
-        const body = JSON.stringify({ model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'ECHO:x' }], [key]: 1 });
-        for (const path of ['/v1/messages', '/v1/chat/completions']) {
-          const { response } = await send(path, body);
-          assert.equal(response?.status, 200, `${path} with key ${JSON.stringify(key.slice(0, 10))}`);
-          const header = response.headers['x-claude-proxy-ignored']?.[0] ?? '';
-          assert.ok(header.length < 4096, `X-Claude-Proxy-Ignored is ${header.length} bytes`);
-        }
+  test('an unknown key the X-Claude-Proxy-Ignored header cannot carry does not fail the request or the client', async () => {
+    for (const key of ['😀', 'a\nb', 'a\u0000b', 'k'.repeat(20_000)]) {
+      const body = JSON.stringify({ model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'ECHO:x' }], [key]: 1 });
+      for (const path of ['/v1/messages', '/v1/chat/completions']) {
+        const { response } = await send(path, body);
+        assert.equal(response?.status, 200, `${path} with key ${JSON.stringify(key.slice(0, 10))}`);
+        const header = response.headers['x-claude-proxy-ignored']?.[0] ?? '';
+        assert.ok(header.length < 4096, `X-Claude-Proxy-Ignored is ${header.length} bytes`);
       }
-    },
-  );
+    }
+  });
 
-  test(
-    'the OpenAI route with a trailing slash answers errors in the OpenAI shape',
-    async () => {
-      const head = [`POST /v1/chat/completions/ HTTP/1.1`, `Host: 127.0.0.1:${proxy.port}`, 'Connection: close', 'Content-Type: text/plain', 'x-api-key: k', 'Content-Length: 2'];
-      const { response } = await rawRequest(proxy.port, head, '{}');
-      assert.equal(response?.status, 415);
-      const body = JSON.parse(response.body.toString());
-      assert.equal(body.type, undefined, JSON.stringify(body));
-      assert.equal(body.error.code, 'unsupported_media_type');
-    },
-  );
+  test('the OpenAI route with a trailing slash answers errors in the OpenAI shape', async () => {
+    const head = [
+      `POST /v1/chat/completions/ HTTP/1.1`,
+      `Host: 127.0.0.1:${proxy.port}`,
+      'Connection: close',
+      'Content-Type: text/plain',
+      'x-api-key: k',
+      'Content-Length: 2',
+    ];
+    const { response } = await rawRequest(proxy.port, head, '{}');
+    assert.equal(response?.status, 415);
+    const body = JSON.parse(response.body.toString());
+    assert.equal(body.type, undefined, JSON.stringify(body));
+    assert.equal(body.error.code, 'unsupported_media_type');
+  });
 });

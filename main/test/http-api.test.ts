@@ -166,7 +166,10 @@ describe('HTTP API with the fake CLI', () => {
   });
 
   test('count_tokens answers an estimate', async () => {
-    const res = await postJson(`${proxy.url}/v1/messages/count_tokens`, { model: 'sonnet', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+    const res = await postJson(`${proxy.url}/v1/messages/count_tokens`, {
+      model: 'sonnet',
+      messages: [{ role: 'user', content: 'x'.repeat(400) }],
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-claude-proxy-estimate'), 'true');
     const body = await res.json();
@@ -218,7 +221,10 @@ describe('errors, in each API’s shape', () => {
   });
 
   test('400 for n > 1 and for a body that is not an object', async () => {
-    const n = await openaiError(await postJson(`${proxy.url}/v1/chat/completions`, { model: 'sonnet', n: 2, messages: [{ role: 'user', content: 'x' }] }), 400);
+    const n = await openaiError(
+      await postJson(`${proxy.url}/v1/chat/completions`, { model: 'sonnet', n: 2, messages: [{ role: 'user', content: 'x' }] }),
+      400,
+    );
     assert.equal(n.param, 'n');
     await anthropicError(await postJson(`${proxy.url}/v1/messages`, '"just a string"'), 400, 'invalid_request_error');
   });
@@ -233,7 +239,11 @@ describe('errors, in each API’s shape', () => {
 
   test('404 for an unknown route, in the shape its caller expects', async () => {
     await openaiError(await fetch(`${proxy.url}/v1/embeddings`), 404);
-    await anthropicError(await fetch(`${proxy.url}/v1/nothing`, { headers: { 'anthropic-version': '2023-06-01' } }), 404, 'not_found_error');
+    await anthropicError(
+      await fetch(`${proxy.url}/v1/nothing`, { headers: { 'anthropic-version': '2023-06-01' } }),
+      404,
+      'not_found_error',
+    );
   });
 
   test('405 for a wrong method on a known route', async () => {
@@ -248,7 +258,11 @@ describe('errors, in each API’s shape', () => {
   });
 
   test('415 when the body is not application/json', async () => {
-    const res = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(hello) });
+    const res = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify(hello),
+    });
     const e = await anthropicError(res, 415, 'invalid_request_error');
     assert.equal(e.details.field, 'Content-Type');
   });
@@ -277,7 +291,11 @@ describe('errors, in each API’s shape', () => {
     await allowed.text();
     const preflight = await fetch(`${proxy.url}/v1/messages`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'http://localhost:5173',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:5173');

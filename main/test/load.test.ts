@@ -125,44 +125,62 @@ describe('50 concurrent clients through the canned CLI', () => {
   let proxy: TestProxy;
   before(async () => {
     // A 30 ms sleep per turn, so the /proc sampler can see the children it counts.
-    proxy = await startTestProxy({ cliPath: CANNED_CLI, env: { ...tagEnv(TAG), CANNED_CLAUDE_SLEEP: '0.03' }, settings: { ...FAST, cli: { maxConcurrent: 4, maxQueue: 64 } } });
+    proxy = await startTestProxy({
+      cliPath: CANNED_CLI,
+      env: { ...tagEnv(TAG), CANNED_CLAUDE_SLEEP: '0.03' },
+      settings: { ...FAST, cli: { maxConcurrent: 4, maxQueue: 64 } },
+    });
   });
   after(() => proxy.close());
 
-  test('mixed streaming and not, both APIs: every answer is its own, none lost; the cap and the queue hold', { timeout: 300_000 }, async (t) => {
-    const CLIENTS = 50;
-    const EACH = 4;
-    const sampler = sampleLimits(proxy);
-    const started = Date.now();
-    const results = await Promise.all(
-      Array.from({ length: CLIENTS }, async (_, n) => {
-        // One keep-alive connection per client, as an SDK holds.
-        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-        try {
-          const texts: string[] = [];
-          for (let m = 0; m < EACH; m++) {
-            const kind = KINDS[(n + m) % KINDS.length]!;
-            const { path, body } = chatRequest(kind, `ECHO:client-${n}-req-${m}`, 'sonnet', n);
-            texts.push(answerText(kind, await httpRequest(proxy.port, 'POST', path, body, { agent })));
+  test(
+    'mixed streaming and not, both APIs: every answer is its own, none lost; the cap and the queue hold',
+    { timeout: 300_000 },
+    async (t) => {
+      const CLIENTS = 50;
+      const EACH = 4;
+      const sampler = sampleLimits(proxy);
+      const started = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, n) => {
+          // One keep-alive connection per client, as an SDK holds.
+          const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+          try {
+            const texts: string[] = [];
+            for (let m = 0; m < EACH; m++) {
+              const kind = KINDS[(n + m) % KINDS.length]!;
+              const { path, body } = chatRequest(kind, `ECHO:client-${n}-req-${m}`, 'sonnet', n);
+              texts.push(answerText(kind, await httpRequest(proxy.port, 'POST', path, body, { agent })));
+            }
+            return texts;
+          } finally {
+            agent.destroy();
           }
-          return texts;
-        } finally {
-          agent.destroy();
-        }
-      }),
-    );
-    const seen = await sampler.stop();
-    t.diagnostic(`${CLIENTS * EACH} requests in ${Date.now() - started} ms; max active ${seen.active}, queued ${seen.queued}, OS process groups ${seen.osProcesses}, /health ${seen.healthActive}/${seen.healthQueued} (${seen.samples} samples)`);
-    results.forEach((texts, n) => assert.deepEqual(texts, Array.from({ length: EACH }, (_, m) => `client-${n}-req-${m}`)));
-    assert.ok(seen.active <= 4 && seen.running <= 4, `cap 4, saw ${seen.active} slots / ${seen.running} children`);
-    assert.ok(seen.osProcesses <= 4, `cap 4, saw ${seen.osProcesses} CLI processes alive at once`);
-    assert.ok(seen.queued <= 64, `queue 64, saw ${seen.queued}`);
-    assert.ok(seen.healthActive <= 4 && seen.healthQueued <= 64 && seen.healthActive > 0, `/health saw ${seen.healthActive} active, ${seen.healthQueued} queued`);
-    assert.equal(seen.active, 4, 'the cap was reached');
-    assert.ok(seen.queued > 0, 'the queue was used');
-    assert.ok(seen.osProcesses > 0, 'the /proc sampler saw the children');
-    await nothingLeft(proxy);
-  });
+        }),
+      );
+      const seen = await sampler.stop();
+      t.diagnostic(
+        `${CLIENTS * EACH} requests in ${Date.now() - started} ms; max active ${seen.active}, queued ${seen.queued}, OS process groups ${seen.osProcesses}, /health ${seen.healthActive}/${seen.healthQueued} (${seen.samples} samples)`,
+      );
+      results.forEach((texts, n) =>
+        assert.deepEqual(
+          texts,
+          Array.from({ length: EACH }, (_, m) => `client-${n}-req-${m}`),
+        ),
+      );
+      assert.ok(seen.active <= 4 && seen.running <= 4, `cap 4, saw ${seen.active} slots / ${seen.running} children`);
+      assert.ok(seen.osProcesses <= 4, `cap 4, saw ${seen.osProcesses} CLI processes alive at once`);
+      assert.ok(seen.queued <= 64, `queue 64, saw ${seen.queued}`);
+      assert.ok(
+        seen.healthActive <= 4 && seen.healthQueued <= 64 && seen.healthActive > 0,
+        `/health saw ${seen.healthActive} active, ${seen.healthQueued} queued`,
+      );
+      assert.equal(seen.active, 4, 'the cap was reached');
+      assert.ok(seen.queued > 0, 'the queue was used');
+      assert.ok(seen.osProcesses > 0, 'the /proc sampler saw the children');
+      await nothingLeft(proxy);
+    },
+  );
 });
 
 describe('a queue smaller than the excess (fake CLI, claude-fake-gated)', () => {
@@ -178,7 +196,10 @@ describe('a queue smaller than the excess (fake CLI, claude-fake-gated)', () => 
   test('2 running + 3 queued are answered in full; the other 7 of 12 get 503 with Retry-After at once', { timeout: 300_000 }, async (t) => {
     const sampler = sampleLimits(proxy);
     let maxPidFiles = 0;
-    const pidTimer = setInterval(() => void liveCliPids(proxy.pidDir).then((pids) => (maxPidFiles = Math.max(maxPidFiles, pids.length))), 10);
+    const pidTimer = setInterval(
+      () => void liveCliPids(proxy.pidDir).then((pids) => (maxPidFiles = Math.max(maxPidFiles, pids.length))),
+      10,
+    );
     // Gated turns hold their slots until released, so the 7 refusals must come while every answer is still open.
     const order: string[] = [];
     const pending = Array.from({ length: 12 }, async (_, i) => {
@@ -196,7 +217,9 @@ describe('a queue smaller than the excess (fake CLI, claude-fake-gated)', () => 
     const seen = await sampler.stop();
     const served = answers.filter((a) => a.answer.status === 200);
     const refused = answers.filter((a) => a.answer.status === 503);
-    t.diagnostic(`served ${served.length}, refused ${refused.length}; max active ${seen.active}, queued ${seen.queued}, OS ${seen.osProcesses}`);
+    t.diagnostic(
+      `served ${served.length}, refused ${refused.length}; max active ${seen.active}, queued ${seen.queued}, OS ${seen.osProcesses}`,
+    );
     assert.equal(served.length, 5);
     assert.equal(refused.length, 7);
     const words = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
@@ -223,7 +246,12 @@ describe('a queue smaller than the excess (fake CLI, claude-fake-gated)', () => 
  * spawns of the first ones, each of which blocks the loop for milliseconds on a busy machine.) The
  * exact counts do not rest on this: the limiter's clock is frozen in these tests.
  */
-async function burst(port: number, count: number, request: (i: number) => { method: string; path: string; body?: unknown }, localAddress?: string): Promise<HttpAnswer[]> {
+async function burst(
+  port: number,
+  count: number,
+  request: (i: number) => { method: string; path: string; body?: unknown },
+  localAddress?: string,
+): Promise<HttpAnswer[]> {
   const sockets = await Promise.all(
     Array.from({ length: count }, () => {
       const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
@@ -239,7 +267,9 @@ async function burst(port: number, count: number, request: (i: number) => { meth
         socket.on('close', () => {
           const response = parseRawResponse(Buffer.concat(chunks));
           if (!response) return reject(new Error('no answer'));
-          const headers = Object.fromEntries(Object.entries(response.headers).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+          const headers = Object.fromEntries(
+            Object.entries(response.headers).map(([name, values]) => [name, values.length === 1 ? values[0] : values]),
+          );
           resolve({ status: response.status, headers, text: response.body.toString('utf8') });
         });
       }),
@@ -291,15 +321,19 @@ describe('rate limiter: 60 a minute plus a burst of 10, per client IP', () => {
     for (const answer of answers.filter((a) => a.status !== 429)) assert.equal(answer.status, 200);
   });
 
-  test('80 concurrent POST /v1/messages from another IP: exactly 70 answered (each its own), exactly 10 get 429', { timeout: 300_000 }, async () => {
-    const answers = await burst(proxy.port, 80, (i) => ({ method: 'POST', ...chatRequest('anthropic', `ECHO:burst-${i}`) }), '127.0.0.2');
-    assertExact('127.0.0.2', answers, 'anthropic');
-    answers.forEach((answer, i) => {
-      if (answer.status !== 429) assert.equal(answerText('anthropic', answer), `burst-${i}`);
-    });
-    // The first client's empty bucket was never this one's.
-    assert.equal(proxy.proxy.limits().length, 2);
-  });
+  test(
+    '80 concurrent POST /v1/messages from another IP: exactly 70 answered (each its own), exactly 10 get 429',
+    { timeout: 300_000 },
+    async () => {
+      const answers = await burst(proxy.port, 80, (i) => ({ method: 'POST', ...chatRequest('anthropic', `ECHO:burst-${i}`) }), '127.0.0.2');
+      assertExact('127.0.0.2', answers, 'anthropic');
+      answers.forEach((answer, i) => {
+        if (answer.status !== 429) assert.equal(answerText('anthropic', answer), `burst-${i}`);
+      });
+      // The first client's empty bucket was never this one's.
+      assert.equal(proxy.proxy.limits().length, 2);
+    },
+  );
 
   test('nothing left behind: no CLI process, /health shows 0 active and 0 queued', async () => {
     await nothingLeft(proxy);

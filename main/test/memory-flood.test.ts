@@ -31,7 +31,11 @@ describe('issue 9: a flood of huge and many-keyed bodies', () => {
   before(async () => {
     proxy = await startServeChild({ settings: { pool: { enabled: false }, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
     // One ordinary request first, so the baseline includes what serving at all costs.
-    const warm = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const warm = await postJson(`${proxy.url}/v1/messages`, {
+      model: 'sonnet',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.equal(warm.status, 200);
     await warm.text();
     baseline = proxy.rss();
@@ -43,7 +47,11 @@ describe('issue 9: a flood of huge and many-keyed bodies', () => {
     let firstHalf = 0;
     for (let index = 0; index < 25; index += 1) {
       if (index === 12) firstHalf = peak;
-      const response = await postJson(`${proxy.url}/v1/messages`, { model: `${hugeName}${index}`, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+      const response = await postJson(`${proxy.url}/v1/messages`, {
+        model: `${hugeName}${index}`,
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.equal(response.status, 404);
       assert.ok((await response.text()).length < 4096, 'the error does not echo the whole name');
       sample();
@@ -66,7 +74,10 @@ describe('issue 9: a flood of huge and many-keyed bodies', () => {
 
     assert.ok(peak < baseline + HEADROOM, `RSS peaked at ${Math.round(peak / MB)} MB (${Math.round(baseline / MB)} MB at start)`);
     // Flat: the second half of the flood costs no more than the first (kept names would add 30 MB each).
-    assert.ok(peak < firstHalf + 150 * MB, `RSS peaked at ${Math.round(firstHalf / MB)} MB in the first half of the flood, ${Math.round(peak / MB)} MB by the end`);
+    assert.ok(
+      peak < firstHalf + 150 * MB,
+      `RSS peaked at ${Math.round(firstHalf / MB)} MB in the first half of the flood, ${Math.round(peak / MB)} MB by the end`,
+    );
 
     // History is written within moments: every file under 5 MB (its default limit), every line far under.
     const dir = path.join(proxy.dataDir, 'history');

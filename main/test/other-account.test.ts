@@ -31,27 +31,32 @@ const post = (channel, payload) => fetch(base + '/dashboard/api/invoke/' + chann
 })();
 `;
 
-test('another Unix account is refused by the dashboard API and cannot read its secret', { skip: isRoot ? false : 'needs root to run a request as another account (setpriv)' }, async () => {
-  const proxy = await startTestProxy({ bridge: true });
-  const secretFile = path.join(proxy.dataDir, 'dashboard-secret');
-  const asNobody = () =>
-    run('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, '-e', ATTACK, proxy.url, secretFile], { cwd: '/', timeout: 30_000 }).then(
-      ({ stdout }) => JSON.parse(stdout) as Record<string, number | string>,
-    );
-  try {
-    const outcome = await asNobody();
-    assert.deepEqual(outcome, { settingsUpdate: 401, requestsList: 401, events: 401, session: 401, secret: 'EACCES' });
-    assert.equal(proxy.proxy.currentSettings.cliPath, proxy.proxy.options.settings.cliPath, 'cliPath unchanged');
+test(
+  'another Unix account is refused by the dashboard API and cannot read its secret',
+  { skip: isRoot ? false : 'needs root to run a request as another account (setpriv)' },
+  async () => {
+    const proxy = await startTestProxy({ bridge: true });
+    const secretFile = path.join(proxy.dataDir, 'dashboard-secret');
+    const asNobody = () =>
+      run('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, '-e', ATTACK, proxy.url, secretFile], {
+        cwd: '/',
+        timeout: 30_000,
+      }).then(({ stdout }) => JSON.parse(stdout) as Record<string, number | string>);
+    try {
+      const outcome = await asNobody();
+      assert.deepEqual(outcome, { settingsUpdate: 401, requestsList: 401, events: 401, session: 401, secret: 'EACCES' });
+      assert.equal(proxy.proxy.currentSettings.cliPath, proxy.proxy.options.settings.cliPath, 'cliPath unchanged');
 
-    // Even with the data directory opened for traversal, the file itself (0600) stays closed.
-    await chmod(proxy.dataDir, 0o711);
-    assert.equal((await asNobody()).secret, 'EACCES');
+      // Even with the data directory opened for traversal, the file itself (0600) stays closed.
+      await chmod(proxy.dataDir, 0o711);
+      assert.equal((await asNobody()).secret, 'EACCES');
 
-    // The attempts are in the owner's view, marked as refused.
-    const refused = proxy.proxy.requests().filter((record) => record.refused);
-    assert.ok(refused.some((record) => record.path === '/dashboard/api/invoke/settings:update' && record.status === 401));
-  } finally {
-    await chmod(proxy.dataDir, 0o700);
-    await proxy.close();
-  }
-});
+      // The attempts are in the owner's view, marked as refused.
+      const refused = proxy.proxy.requests().filter((record) => record.refused);
+      assert.ok(refused.some((record) => record.path === '/dashboard/api/invoke/settings:update' && record.status === 401));
+    } finally {
+      await chmod(proxy.dataDir, 0o700);
+      await proxy.close();
+    }
+  },
+);

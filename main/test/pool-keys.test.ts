@@ -22,11 +22,18 @@ describe('issue 9: per-request max_tokens cannot make the pool start a process p
     const argvLog = path.join(tmpdir(), `ccp-argv-${process.pid}.log`);
     await writeFile(spawnLog, '');
     await writeFile(argvLog, '');
-    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } }, env: { FAKE_CLAUDE_SPAWN_LOG: spawnLog, FAKE_CLAUDE_ARGV_LOG: argvLog } });
+    proxy = await startTestProxy({
+      settings: { pool: { enabled: true, maxWarm: 2 } },
+      env: { FAKE_CLAUDE_SPAWN_LOG: spawnLog, FAKE_CLAUDE_ARGV_LOG: argvLog },
+    });
     const asked: number[] = [];
     for (let index = 1; index <= 10; index += 1) {
       asked.push(100 * index + 1);
-      const response = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 100 * index + 1, messages: [{ role: 'user', content: `ECHO:answer ${index}` }] });
+      const response = await postJson(`${proxy.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 100 * index + 1,
+        messages: [{ role: 'user', content: `ECHO:answer ${index}` }],
+      });
       assert.equal(((await response.json()) as { content: { text: string }[] }).content[0]!.text, `answer ${index}`);
       // Each request finds the pool as its predecessor left it.
       await waitFor(() => (proxy!.proxy.stats().cliProcesses === 0 && proxy!.proxy.stats().pool.warm === 2 ? true : undefined));
@@ -40,7 +47,10 @@ describe('issue 9: per-request max_tokens cannot make the pool start a process p
       .map((line) => JSON.parse(line) as { env?: Record<string, string> })
       .map((entry) => Number(entry.env?.CLAUDE_CODE_MAX_OUTPUT_TOKENS));
     for (const cap of asked) assert.ok(caps.includes(cap), `a CLI ran with CLAUDE_CODE_MAX_OUTPUT_TOKENS=${cap}`);
-    assert.ok(caps.every((cap) => asked.includes(cap)), `no CLI ran with a cap nobody asked for: ${caps.join(',')}`);
+    assert.ok(
+      caps.every((cap) => asked.includes(cap)),
+      `no CLI ran with a cap nobody asked for: ${caps.join(',')}`,
+    );
     await rm(spawnLog, { force: true });
     await rm(argvLog, { force: true });
   });
@@ -49,7 +59,11 @@ describe('issue 9: per-request max_tokens cannot make the pool start a process p
     await proxy?.close();
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } } });
     for (let index = 1; index <= 4; index += 1) {
-      const response = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 777, messages: [{ role: 'user', content: `ECHO:again ${index}` }] });
+      const response = await postJson(`${proxy.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 777,
+        messages: [{ role: 'user', content: `ECHO:again ${index}` }],
+      });
       assert.equal(response.status, 200);
       await waitFor(() => (proxy!.proxy.stats().cliProcesses === 0 && proxy!.proxy.stats().pool.warm === 2 ? true : undefined));
     }

@@ -72,7 +72,10 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     assert.ok(message.usage.input_tokens > 0);
     const call = lastMessagesCall(mock);
     assert.equal(systemTexts(call).at(-1), 'You are terse.');
-    assert.ok(systemTexts(call).every((text) => text.length < 1000), 'no long agent prompt');
+    assert.ok(
+      systemTexts(call).every((text) => text.length < 1000),
+      'no long agent prompt',
+    );
     // Rounded up to a power of two, so the warm pool is not split per value (cli-launch.ts).
     assert.equal(call.body.max_tokens, 321);
     assert.deepEqual(call.body.thinking, { type: 'disabled' });
@@ -81,11 +84,18 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
   test('a request without a system prompt gets no agent prompt either', async () => {
     await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
     const texts = systemTexts(lastMessagesCall(mock));
-    assert.ok(texts.every((text) => text.length < 1000), `system blocks: ${texts.map((t) => t.length).join(', ')}`);
+    assert.ok(
+      texts.every((text) => text.length < 1000),
+      `system blocks: ${texts.map((t) => t.length).join(', ')}`,
+    );
   });
 
   test('anthropic, streamed with the SDK', async () => {
-    const stream = anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'ECHO:one two three' }] });
+    const stream = anthropic.messages.stream({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'ECHO:one two three' }],
+    });
     const final = await stream.finalMessage();
     assert.equal((final.content[0] as Anthropic.TextBlock).text, 'one two three');
     assert.equal(final.stop_reason, 'end_turn');
@@ -175,7 +185,11 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
       ['thinking', 'text'],
     );
     assert.equal((thinking.content[0] as Anthropic.ThinkingBlock).thinking, 'Let me think.');
-    const plain = await anthropic.messages.create({ model: 'claude-mock-thinking', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
+    const plain = await anthropic.messages.create({
+      model: 'claude-mock-thinking',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     assert.deepEqual(
       plain.content.map((b) => b.type),
       ['text'],
@@ -214,13 +228,16 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     test(`upstream ${model.slice(12)} → ${status}`, async () => {
       await assert.rejects(
         anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-        (error: unknown) => error instanceof sdkClass && (error).status === status,
+        (error: unknown) => error instanceof sdkClass && error.status === status,
       );
     });
   }
 
   test('the subscription usage limit → 429 with Retry-After from the reset time', async () => {
-    const res = await postJson(`${proxy.url}/v1/chat/completions`, { model: 'claude-mock-limit', messages: [{ role: 'user', content: 'x' }] });
+    const res = await postJson(`${proxy.url}/v1/chat/completions`, {
+      model: 'claude-mock-limit',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     assert.equal(res.status, 429);
     const retryAfter = Number(res.headers.get('retry-after'));
     assert.ok(retryAfter > 3000 && retryAfter <= 3601, String(retryAfter));
@@ -251,9 +268,16 @@ describe('the real Claude CLI with no credentials', { timeout: 300_000 }, () => 
   test('answers 401 telling the user to log in, and /health reports it', async () => {
     const mock = await startMockAnthropicApi();
     const home = await mkdtemp(path.join(tmpdir(), 'ccp-nologin-'));
-    const proxy = await startTestProxy({ cliPath: realCliPath, env: { ...realCliEnv(mock.url, home), CLAUDE_CODE_OAUTH_TOKEN: undefined } });
+    const proxy = await startTestProxy({
+      cliPath: realCliPath,
+      env: { ...realCliEnv(mock.url, home), CLAUDE_CODE_OAUTH_TOKEN: undefined },
+    });
     try {
-      const res = await postJson(`${proxy.url}/v1/messages`, { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
+      const res = await postJson(`${proxy.url}/v1/messages`, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'x' }],
+      });
       assert.equal(res.status, 401);
       const body = await res.json();
       assert.equal(body.error.type, 'authentication_error');

@@ -20,7 +20,12 @@ after(() => {
   assert.deepEqual(rejections, [], 'no unhandled rejection');
 });
 
-const ask = (model = 'sonnet', extra: object = {}) => ({ model, max_tokens: 50, messages: [{ role: 'user', content: 'ECHO:fine' }], ...extra });
+const ask = (model = 'sonnet', extra: object = {}) => ({
+  model,
+  max_tokens: 50,
+  messages: [{ role: 'user', content: 'ECHO:fine' }],
+  ...extra,
+});
 
 async function stillServes(proxy: TestProxy, url = proxy.url) {
   await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 0 && proxy.proxy.stats().cliProcesses === 0) || undefined);
@@ -102,7 +107,9 @@ describe('client disconnects at every stage', () => {
 
   test('while its CLI is still starting (no output yet)', async () => {
     const controller = new AbortController();
-    const pending = postJson(`${proxy.url}/v1/messages`, ask('claude-fake-slow-start', { stream: true }), {}, controller.signal).catch((e: Error) => e);
+    const pending = postJson(`${proxy.url}/v1/messages`, ask('claude-fake-slow-start', { stream: true }), {}, controller.signal).catch(
+      (e: Error) => e,
+    );
     const [pid] = await waitFor(async () => {
       const live = await liveCliPids(proxy.pidDir);
       return live.length > 0 ? live : undefined;
@@ -172,7 +179,11 @@ describe('the listener', () => {
   test('stopped and restarted with requests in flight: children ended, the next request works', async () => {
     const proxy = await startTestProxy();
     try {
-      const inFlight = [1, 2].map(() => postJson(`${proxy.url}/v1/messages`, ask('claude-fake-gated', { stream: true })).then((r) => r.text()).catch((e: Error) => e));
+      const inFlight = [1, 2].map(() =>
+        postJson(`${proxy.url}/v1/messages`, ask('claude-fake-gated', { stream: true }))
+          .then((r) => r.text())
+          .catch((e: Error) => e),
+      );
       await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 2 ? true : undefined));
       await proxy.proxy.stop();
       assert.deepEqual(await liveCliPids(proxy.pidDir), []);

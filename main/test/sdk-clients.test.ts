@@ -81,11 +81,18 @@ describe('official SDKs against the proxy (fake CLI)', () => {
   });
 
   test('openai: an error after the stream began is thrown by the stream iterator', async () => {
-    const stream = await openai.chat.completions.create({ model: 'claude-fake-crash-mid', stream: true, messages: [{ role: 'user', content: 'x' }] });
-    await assert.rejects(async () => {
-      // Drained only for the error it ends with.
-      for await (const chunk of stream) void chunk;
-    }, (error: unknown) => error instanceof OpenAI.APIError && /exited/.test((error as Error).message));
+    const stream = await openai.chat.completions.create({
+      model: 'claude-fake-crash-mid',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    await assert.rejects(
+      async () => {
+        // Drained only for the error it ends with.
+        for await (const chunk of stream) void chunk;
+      },
+      (error: unknown) => error instanceof OpenAI.APIError && /exited/.test((error as Error).message),
+    );
   });
 
   test('anthropic: messages.create', async () => {
@@ -101,7 +108,11 @@ describe('official SDKs against the proxy (fake CLI)', () => {
   });
 
   test('anthropic: messages.stream accumulates the final message', async () => {
-    const stream = anthropic.messages.stream({ model: 'sonnet', max_tokens: 100, messages: [{ role: 'user', content: 'ECHO:one two three' }] });
+    const stream = anthropic.messages.stream({
+      model: 'sonnet',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'ECHO:one two three' }],
+    });
     const deltas: string[] = [];
     stream.on('text', (text) => deltas.push(text));
     const final = await stream.finalMessage();
@@ -126,7 +137,11 @@ describe('official SDKs against the proxy (fake CLI)', () => {
       ['thinking', 'text'],
     );
     assert.ok((final.content[0] as Anthropic.ThinkingBlock).signature.length > 0);
-    const plain = await anthropic.messages.create({ model: 'claude-fake-thinking', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
+    const plain = await anthropic.messages.create({
+      model: 'claude-fake-thinking',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     assert.deepEqual(
       plain.content.map((block) => block.type),
       ['text'],
@@ -156,7 +171,9 @@ describe('official SDKs against the proxy (fake CLI)', () => {
       (error: unknown) => error instanceof Anthropic.PermissionDeniedError,
     );
     await assert.rejects(
-      anthropic.messages.stream({ model: 'claude-fake-crash-mid', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).finalMessage(),
+      anthropic.messages
+        .stream({ model: 'claude-fake-crash-mid', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+        .finalMessage(),
       (error: unknown) => error instanceof Anthropic.APIError && /exited/.test((error as Error).message),
     );
   });

@@ -76,8 +76,18 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
   }
 
   test('a Host that is not a loopback name is refused on every endpoint', async () => {
-    for (const host of ['evil.com', 'evil.com:80', '127.0.0.1.evil.com', 'localhost.evil.com', 'localhost.evil.com:8000', '127.0.0.1.nip.io', '0.0.0.0', '']) {
-      for (const endpoint of ENDPOINTS) assertRefused((await send(endpoint, [], { host })).response, endpoint, 'host_not_allowed', `Host: ${host}`);
+    for (const host of [
+      'evil.com',
+      'evil.com:80',
+      '127.0.0.1.evil.com',
+      'localhost.evil.com',
+      'localhost.evil.com:8000',
+      '127.0.0.1.nip.io',
+      '0.0.0.0',
+      '',
+    ]) {
+      for (const endpoint of ENDPOINTS)
+        assertRefused((await send(endpoint, [], { host })).response, endpoint, 'host_not_allowed', `Host: ${host}`);
     }
   });
 
@@ -96,13 +106,25 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
   });
 
   test('a browser Origin that is not allowed is refused on every endpoint, preflight included', async () => {
-    const origins = ['null', 'http://localhost:1', `https://${self}`, `http://${self}.evil.com`, `http://localhost:${proxy.port}`, `${ALLOWED_ORIGIN}.evil.com`, 'https://evil.example'];
+    const origins = [
+      'null',
+      'http://localhost:1',
+      `https://${self}`,
+      `http://${self}.evil.com`,
+      `http://localhost:${proxy.port}`,
+      `${ALLOWED_ORIGIN}.evil.com`,
+      'https://evil.example',
+    ];
     for (const origin of origins) {
       for (const endpoint of ENDPOINTS) {
         assertRefused((await send(endpoint, [`Origin: ${origin}`])).response, endpoint, 'origin_not_allowed', `Origin: ${origin}`);
-        const preflight = await send({ ...endpoint, method: 'GET' }, [`Origin: ${origin}`, 'Access-Control-Request-Method: POST', 'Access-Control-Request-Headers: content-type, x-api-key'], {
-          requestLine: `OPTIONS ${endpoint.path} HTTP/1.1`,
-        });
+        const preflight = await send(
+          { ...endpoint, method: 'GET' },
+          [`Origin: ${origin}`, 'Access-Control-Request-Method: POST', 'Access-Control-Request-Headers: content-type, x-api-key'],
+          {
+            requestLine: `OPTIONS ${endpoint.path} HTTP/1.1`,
+          },
+        );
         assertRefused(preflight.response, endpoint, 'origin_not_allowed', `preflight from ${origin}`);
       }
     }
@@ -130,9 +152,13 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
   });
 
   test('an allowed origin gets exactly its own CORS header (never *), preflight included', async () => {
-    const preflight = await send(ENDPOINTS[0]!, [`Origin: ${ALLOWED_ORIGIN}`, 'Access-Control-Request-Method: POST', 'Access-Control-Request-Headers: content-type'], {
-      requestLine: 'OPTIONS /v1/messages HTTP/1.1',
-    });
+    const preflight = await send(
+      ENDPOINTS[0]!,
+      [`Origin: ${ALLOWED_ORIGIN}`, 'Access-Control-Request-Method: POST', 'Access-Control-Request-Headers: content-type'],
+      {
+        requestLine: 'OPTIONS /v1/messages HTTP/1.1',
+      },
+    );
     assert.equal(preflight.response?.status, 204);
     assert.deepEqual(preflight.response.headers['access-control-allow-origin'], [ALLOWED_ORIGIN]);
     const chat = await send(ENDPOINTS[2]!, [`Origin: ${ALLOWED_ORIGIN}`]);
@@ -143,28 +169,19 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
 
   // Not reachable from a browser (which always sends the URL's host alone), but the check should not
   // depend on that: hostName() reads only up to ']' or the first ':' and ignores the rest.
-  test(
-    'a Host with anything after a loopback name is refused',
-    async () => {
-      for (const host of ['[::1]:80@evil', '[::1]evil', 'localhost:80@evil.com', 'localhost:evil', `${self} evil.com`]) {
-        assertRefused((await send(ENDPOINTS[4]!, [], { host })).response, ENDPOINTS[4]!, 'host_not_allowed', `Host: ${host}`);
-      }
-    },
-  );
+  test('a Host with anything after a loopback name is refused', async () => {
+    for (const host of ['[::1]:80@evil', '[::1]evil', 'localhost:80@evil.com', 'localhost:evil', `${self} evil.com`]) {
+      assertRefused((await send(ENDPOINTS[4]!, [], { host })).response, ENDPOINTS[4]!, 'host_not_allowed', `Host: ${host}`);
+    }
+  });
 
-  test(
-    'an absolute-form request line for another host is refused even with a loopback Host (RFC 9112 §3.2.2: the target wins)',
-    async () => {
-      const { response } = await send(ENDPOINTS[4]!, [], { requestLine: 'GET http://evil.com/v1/models HTTP/1.1' });
-      assertRefused(response, ENDPOINTS[4]!, 'host_not_allowed', 'absolute form with a loopback Host');
-    },
-  );
+  test('an absolute-form request line for another host is refused even with a loopback Host (RFC 9112 §3.2.2: the target wins)', async () => {
+    const { response } = await send(ENDPOINTS[4]!, [], { requestLine: 'GET http://evil.com/v1/models HTTP/1.1' });
+    assertRefused(response, ENDPOINTS[4]!, 'host_not_allowed', 'absolute form with a loopback Host');
+  });
 
-  test(
-    'two Host headers are refused (RFC 9112 §3.2: 400)',
-    async () => {
-      const { response } = await rawRequest(proxy.port, ['GET /v1/models HTTP/1.1', `Host: ${self}`, 'Host: evil.com', 'Connection: close']);
-      assert.ok(response && response.status >= 400 && response.status < 500, `status ${response?.status}`);
-    },
-  );
+  test('two Host headers are refused (RFC 9112 §3.2: 400)', async () => {
+    const { response } = await rawRequest(proxy.port, ['GET /v1/models HTTP/1.1', `Host: ${self}`, 'Host: evil.com', 'Connection: close']);
+    assert.ok(response && response.status >= 400 && response.status < 500, `status ${response?.status}`);
+  });
 });

@@ -41,7 +41,13 @@ async function ask(port: number, agent: http.Agent, i: number): Promise<void> {
   const messages = [{ role: 'user', content: `ECHO:${text}` }];
   const answer = kind.startsWith('anthropic')
     ? await httpRequest(port, 'POST', '/v1/messages', { model: 'sonnet', max_tokens: 64, stream, messages }, { agent })
-    : await httpRequest(port, 'POST', i % 8 < 4 ? '/v1/chat/completions' : '/openai/v1/chat/completions', { model: 'sonnet', stream, messages }, { agent });
+    : await httpRequest(
+        port,
+        'POST',
+        i % 8 < 4 ? '/v1/chat/completions' : '/openai/v1/chat/completions',
+        { model: 'sonnet', stream, messages },
+        { agent },
+      );
   assert.equal(answer.status, 200, `request ${i}: ${answer.text.slice(0, 200)}`);
   assert.equal(textOf(kind, answer), text, `request ${i} (${kind}) got someone else's answer`);
 }
@@ -52,10 +58,16 @@ function textOf(kind: Kind, answer: HttpAnswer): string {
   const events = parseSse(answer.text);
   if (kind === 'anthropic-stream') {
     assert.equal(events.at(-1)?.event, 'message_stop');
-    return events.filter((e) => e.event === 'content_block_delta').map((e) => JSON.parse(e.data).delta.text).join('');
+    return events
+      .filter((e) => e.event === 'content_block_delta')
+      .map((e) => JSON.parse(e.data).delta.text)
+      .join('');
   }
   assert.equal(events.at(-1)?.data, '[DONE]');
-  return events.slice(0, -1).map((e) => JSON.parse(e.data).choices[0]?.delta?.content ?? '').join('');
+  return events
+    .slice(0, -1)
+    .map((e) => JSON.parse(e.data).choices[0]?.delta?.content ?? '')
+    .join('');
 }
 
 /** Runs requests [from, to) with CONCURRENCY in flight, on one keep-alive agent. */
@@ -77,7 +89,8 @@ function countBy(items: readonly string[]): Record<string, number> {
 /** Everything that should return to its baseline once no request is in flight and no client is connected. */
 function footprint(proxy: TestProxy) {
   const stats = proxy.proxy.stats();
-  const listeners = (emitter: NodeJS.EventEmitter | undefined, events: string[]) => Object.fromEntries(events.map((e) => [e, emitter?.listenerCount(e) ?? -1]));
+  const listeners = (emitter: NodeJS.EventEmitter | undefined, events: string[]) =>
+    Object.fromEntries(events.map((e) => [e, emitter?.listenerCount(e) ?? -1]));
   return {
     resources: countBy(process.getActiveResourcesInfo()),
     requestLog: stats.listeners.requestLog,
@@ -91,7 +104,18 @@ function footprint(proxy: TestProxy) {
 }
 
 /** Resources that only exist while something is in flight or closing (a socket mid-close shows up as a CloseReq). */
-const PASSING = new Set(['CloseReq', 'ShutdownWrap', 'WriteWrap', 'TCPSocketWrap', 'TCPWRAP', 'ProcessWrap', 'FSReqCallback', 'FSReqPromise', 'Immediate', 'GetAddrInfoReqWrap']);
+const PASSING = new Set([
+  'CloseReq',
+  'ShutdownWrap',
+  'WriteWrap',
+  'TCPSocketWrap',
+  'TCPWRAP',
+  'ProcessWrap',
+  'FSReqCallback',
+  'FSReqPromise',
+  'Immediate',
+  'GetAddrInfoReqWrap',
+]);
 
 /** The footprint at rest: waited for (with a deadline) until nothing in it is on its way out. */
 async function restingFootprint(proxy: TestProxy) {

@@ -26,7 +26,11 @@ describe('issue 9: bodies of many small values', () => {
 
   before(async () => {
     proxy = await startServeChild({ settings: { pool: { enabled: false }, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
-    const warm = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const warm = await postJson(`${proxy.url}/v1/messages`, {
+      model: 'sonnet',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.equal(warm.status, 200);
     await warm.text();
     baseline = proxy.rss();
@@ -40,7 +44,12 @@ describe('issue 9: bodies of many small values', () => {
     const ignored = `{"model":"sonnet","max_tokens":10,"messages":[{"role":"user","content":"x"}],"extra":[${'{},'.repeat(10_000_000)}{}]}`;
     assert.ok(empty.length > 2.8 * MB && small.length > 9.5 * MB && ignored.length > 28 * MB);
     let peak = 0;
-    for (const [path, body] of [['/v1/messages', empty], ['/v1/messages', small], ['/v1/chat/completions', small], ['/v1/chat/completions', ignored]] as const) {
+    for (const [path, body] of [
+      ['/v1/messages', empty],
+      ['/v1/messages', small],
+      ['/v1/chat/completions', small],
+      ['/v1/chat/completions', ignored],
+    ] as const) {
       const response = await postJson(`${proxy.url}${path}`, body);
       assert.equal(response.status, 400);
       const error = ((await response.json()) as { error: { type: string; message: string } }).error;

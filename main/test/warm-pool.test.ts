@@ -46,7 +46,10 @@ describe('warm CLI pool', () => {
     assert.equal(health.pool.enabled, true);
     assert.equal(health.pool.hits, 1);
     assert.equal(health.pool.misses, 1);
-    assert.deepEqual(health.pool.keys.map((k: { model: string }) => k.model), ['sonnet']);
+    assert.deepEqual(
+      health.pool.keys.map((k: { model: string }) => k.model),
+      ['sonnet'],
+    );
   });
 
   test('every process serves exactly one request and is then ended', async () => {
@@ -55,17 +58,26 @@ describe('warm CLI pool', () => {
     proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 2 } }, env: { FAKE_CLAUDE_ARGV_LOG: argvLog } });
     const servedBy: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await postJson(`${proxy.url}/v1/chat/completions`, { model: 'sonnet', messages: [{ role: 'user', content: `ECHO:answer ${i}` }] });
+      const res = await postJson(`${proxy.url}/v1/chat/completions`, {
+        model: 'sonnet',
+        messages: [{ role: 'user', content: `ECHO:answer ${i}` }],
+      });
       assert.equal((await res.json()).choices[0].message.content, `answer ${i}`, 'each answer is its own');
       servedBy.push(lastRecordPid(proxy));
       await waitFor(() => (proxy!.proxy.stats().cliProcesses === 0 ? true : undefined));
     }
     assert.equal(new Set(servedBy).size, 6, `pids: ${servedBy.join(', ')}`);
     for (const pid of servedBy) assert.throws(() => process.kill(pid, 0), `pid ${pid} outlived its request`);
-    const turns = (await readFile(argvLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const turns = (await readFile(argvLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const perPid = new Map<number, number>();
     for (const turn of turns) perPid.set(turn.pid, (perPid.get(turn.pid) ?? 0) + 1);
-    assert.ok([...perPid.values()].every((count) => count === 1), 'no process ran a second turn');
+    assert.ok(
+      [...perPid.values()].every((count) => count === 1),
+      'no process ran a second turn',
+    );
     assert.ok(proxy.proxy.stats().pool.hits >= 5);
   });
 
@@ -163,9 +175,11 @@ describe('warm CLI pool', () => {
     const events = parseSse(await (await postJson(`${proxy.url}/v1/messages`, ask('ECHO:a b c', { stream: true }))).text());
     assert.equal(events.at(-1)!.event, 'message_stop');
     assert.equal(
-      events.filter((e) => e.event === 'content_block_delta').map((e) => JSON.parse(e.data).delta.text).join(''),
+      events
+        .filter((e) => e.event === 'content_block_delta')
+        .map((e) => JSON.parse(e.data).delta.text)
+        .join(''),
       'a b c',
     );
   });
 });
-

@@ -37,7 +37,10 @@ export class AliasEditor {
 
   /** Shows one problem; `name` picks the row (undefined: the list as a whole). */
   showError(name: string | undefined, message: string): void {
-    const row = name === undefined ? undefined : [...this.rows.querySelectorAll<HTMLElement>('.alias-row')].find((candidate) => input(candidate, 'name').value.trim() === name);
+    const row =
+      name === undefined
+        ? undefined
+        : [...this.rows.querySelectorAll<HTMLElement>('.alias-row')].find((candidate) => input(candidate, 'name').value.trim() === name);
     if (row) for (const field of row.querySelectorAll('input')) field.setAttribute('aria-invalid', 'true');
     this.error.hidden = false;
     this.error.textContent = name === undefined ? message : `${name || 'An alias'}: ${message}`;
@@ -58,11 +61,28 @@ export class AliasEditor {
     const row = el('div', { class: 'alias-row' });
     const name = el('input', {
       class: 'mono',
-      attrs: { type: 'text', 'data-part': 'name', placeholder: 'gpt-4o', autocomplete: 'off', spellcheck: 'false', maxlength: '200', 'aria-describedby': 'alias-error' },
+      attrs: {
+        type: 'text',
+        'data-part': 'name',
+        placeholder: 'gpt-4o',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        maxlength: '200',
+        'aria-describedby': 'alias-error',
+      },
     });
     const model = el('input', {
       class: 'mono',
-      attrs: { type: 'text', 'data-part': 'model', placeholder: 'sonnet', list: 'cli-models', autocomplete: 'off', spellcheck: 'false', maxlength: '200', 'aria-describedby': 'alias-error' },
+      attrs: {
+        type: 'text',
+        'data-part': 'model',
+        placeholder: 'sonnet',
+        list: 'cli-models',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        maxlength: '200',
+        'aria-describedby': 'alias-error',
+      },
     });
     name.value = alias.name;
     model.value = alias.model;

@@ -45,7 +45,8 @@ export function createHttpBridge(ready: Promise<void> = Promise.resolve()): Http
         open: () => connection.forEach((listener) => listener('open')),
         lost: () => connection.forEach((listener) => listener('lost')),
         refused: (status, body) => {
-          if (status === 401) showLocked(`${(body as { error?: { message?: string } } | undefined)?.error?.message ?? 'Refused'}. ${LOCKED_MESSAGE}`);
+          if (status === 401)
+            showLocked(`${(body as { error?: { message?: string } } | undefined)?.error?.message ?? 'Refused'}. ${LOCKED_MESSAGE}`);
         },
         event: (name, data) => {
           for (const [channel, handler] of handlers) if (channel === name) handler(data);
@@ -61,7 +62,8 @@ export function createHttpBridge(ready: Promise<void> = Promise.resolve()): Http
       body: JSON.stringify(payload.length > 0 ? { payload: payload[0] } : {}),
       cache: 'no-store',
     });
-    const body = (await response.json().catch(() => undefined)) as { result?: unknown; error?: { message?: string; code?: string } } | undefined;
+    const body = (await response.json().catch(() => undefined)) as
+      { result?: unknown; error?: { message?: string; code?: string } } | undefined;
     if (!response.ok) {
       if (response.status === 401) showLocked(`${body?.error?.message ?? 'Refused'}. ${LOCKED_MESSAGE}`);
       throw new BridgeError(body?.error?.message ?? `HTTP ${response.status}`, body?.error?.code ?? 'http_error', response.status);

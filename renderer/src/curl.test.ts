@@ -6,7 +6,8 @@ const base = { method: 'POST', model: 'sonnet', stream: false, userAgent: null }
 
 test('shellQuote takes only values already made safe', () => {
   assert.equal(shellQuote('a "b" $(c) `d` ; # \\n'), `'a "b" $(c) \`d\` ; # \\n'`);
-  for (const value of [`it's`, 'a\\\\b', 'ends\\', 'new\nline', 'smart ’ quote']) assert.throws(() => shellQuote(value), /characters a shell may read/);
+  for (const value of [`it's`, 'a\\\\b', 'ends\\', 'new\nline', 'smart ’ quote'])
+    assert.throws(() => shellQuote(value), /characters a shell may read/);
 });
 
 test('unsafe characters in a header are percent-encoded; the JSON body keeps its value', () => {
@@ -30,13 +31,19 @@ test('the placeholder body has the shape of the API, model and stream flag', () 
     model: 'gpt-4o',
     messages: [{ role: 'user', content: 'Hello' }],
   });
-  assert.deepEqual(placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages/count_tokens' }), { model: 'sonnet', messages: [{ role: 'user', content: 'Hello' }] });
+  assert.deepEqual(placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages/count_tokens' }), {
+    model: 'sonnet',
+    messages: [{ role: 'user', content: 'Hello' }],
+  });
   // A request that failed before its model was read still gets a runnable body.
   assert.equal((placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages', model: null }) as { model: string }).model, 'sonnet');
 });
 
 test('a streamed Anthropic request becomes curl -N with its headers and body, on one line', () => {
-  const { command, placeholder } = curlCommand({ ...base, api: 'anthropic', path: '/v1/messages', stream: true, userAgent: 'Anthropic/JS 1.0' }, 'http://127.0.0.1:8000/');
+  const { command, placeholder } = curlCommand(
+    { ...base, api: 'anthropic', path: '/v1/messages', stream: true, userAgent: 'Anthropic/JS 1.0' },
+    'http://127.0.0.1:8000/',
+  );
   assert.equal(placeholder, true);
   assert.equal(
     command,
@@ -51,8 +58,14 @@ test('a streamed Anthropic request becomes curl -N with its headers and body, on
 });
 
 test('a GET has no body; other methods are spelled out', () => {
-  assert.equal(curlCommand({ ...base, method: 'GET', api: 'other', path: '/v1/models' }, 'http://127.0.0.1:8000').command, "curl -g 'http://127.0.0.1:8000/v1/models'");
-  assert.match(curlCommand({ ...base, method: 'DELETE', api: 'other', path: '/v1/models' }, 'http://h').command, /^curl -g -X 'DELETE' 'http:\/\/h\/v1\/models'$/);
+  assert.equal(
+    curlCommand({ ...base, method: 'GET', api: 'other', path: '/v1/models' }, 'http://127.0.0.1:8000').command,
+    "curl -g 'http://127.0.0.1:8000/v1/models'",
+  );
+  assert.match(
+    curlCommand({ ...base, method: 'DELETE', api: 'other', path: '/v1/models' }, 'http://h').command,
+    /^curl -g -X 'DELETE' 'http:\/\/h\/v1\/models'$/,
+  );
 });
 
 test("curl's URL globs are off and encoded: a logged path cannot expand into many requests", () => {
@@ -63,7 +76,10 @@ test("curl's URL globs are off and encoded: a logged path cannot expand into man
 });
 
 test('a body kept by logBodies is used when whole, and a truncated one is not', () => {
-  const whole = curlCommand({ ...base, api: 'openai', path: '/v1/chat/completions', requestBody: '{"model":"x","messages":[]}' }, 'http://h');
+  const whole = curlCommand(
+    { ...base, api: 'openai', path: '/v1/chat/completions', requestBody: '{"model":"x","messages":[]}' },
+    'http://h',
+  );
   assert.equal(whole.placeholder, false);
   assert.match(whole.command, /-d '\{"model":"x","messages":\[\]\}'$/);
   const cut = curlCommand({ ...base, api: 'openai', path: '/v1/chat/completions', requestBody: '{"model":"x","mess…' }, 'http://h');

@@ -30,14 +30,17 @@ const UNSAFE_CHAR = /[^\x20-\x26\x28-\x5b\x5d-\x7e]/gu;
  * else is a bug in the caller, refused here rather than pasted.
  */
 export function shellQuote(value: string): string {
-  if (!/^[\x20-\x26\x28-\x7e]*$/.test(value) || /\\(\\|$)/.test(value)) throw new Error('shellQuote: the value holds characters a shell may read');
+  if (!/^[\x20-\x26\x28-\x7e]*$/.test(value) || /\\(\\|$)/.test(value))
+    throw new Error('shellQuote: the value holds characters a shell may read');
   return `'${value}'`;
 }
 
 /** Characters outside the safe set as %XX of their UTF-8 bytes. */
 export function percentUnsafe(value: string): string {
   const encoder = new TextEncoder();
-  return value.replace(UNSAFE_CHAR, (char) => [...encoder.encode(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+  return value.replace(UNSAFE_CHAR, (char) =>
+    [...encoder.encode(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 /**

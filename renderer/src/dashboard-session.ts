@@ -50,7 +50,8 @@ async function start(token: string | undefined, key: string | undefined, unlocke
   }
   const answer = await session('POST', { token });
   if (answer.ok) return keep(answer.body, unlocked);
-  if (answer.body.error?.code !== 'access_key_required') return showLocked(`${answer.body.error?.message ?? `HTTP ${answer.status}`}. ${NO_TOKEN}`);
+  if (answer.body.error?.code !== 'access_key_required')
+    return showLocked(`${answer.body.error?.message ?? `HTTP ${answer.status}`}. ${NO_TOKEN}`);
   showLocked('This proxy listens beyond this machine: enter its access key as well.');
   const form = byId<HTMLFormElement>('auth-key-form');
   const input = byId<HTMLInputElement>('auth-key-input');

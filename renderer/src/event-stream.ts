@@ -24,7 +24,11 @@ export function openEventStream(url: string, headers: () => Record<string, strin
     while (!closed) {
       controller = new AbortController();
       try {
-        const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers() }, cache: 'no-store', signal: controller.signal });
+        const response = await fetch(url, {
+          headers: { accept: 'text/event-stream', ...headers() },
+          cache: 'no-store',
+          signal: controller.signal,
+        });
         if (response.status >= 400 && response.status < 500) {
           closed = true;
           handlers.lost();

@@ -53,7 +53,10 @@ export function apiLabel(api: RequestRecord['api']): string {
 }
 
 /** The status chip's text and tone: what a glance at the list should tell. */
-export function statusOf(record: Pick<RequestRecord, 'state' | 'status'> & { refused?: boolean | undefined }): { text: string; tone: 'live' | 'ok' | 'warn' | 'error' | 'muted' } {
+export function statusOf(record: Pick<RequestRecord, 'state' | 'status'> & { refused?: boolean | undefined }): {
+  text: string;
+  tone: 'live' | 'ok' | 'warn' | 'error' | 'muted';
+} {
   // Turned away at the door (Host, Origin, key, token, body limit): an attempt the user should notice.
   if (record.refused) return { text: `refused ${record.status ?? ''}`.trim(), tone: 'error' };
   switch (record.state) {

@@ -37,7 +37,12 @@ export class HealthPanel {
 
     const p = health.processes;
     const pool = health.pool?.enabled ? ` · ${health.pool.warm} warm` : '';
-    setCard('health-processes', `${p.active} active · ${p.queued} queued`, `max ${p.max} at once, ${p.maxQueue} waiting${pool}`, p.queued > 0 ? 'warn' : p.active > 0 ? 'ok' : 'muted');
+    setCard(
+      'health-processes',
+      `${p.active} active · ${p.queued} queued`,
+      `max ${p.max} at once, ${p.maxQueue} waiting${pool}`,
+      p.queued > 0 ? 'warn' : p.active > 0 ? 'ok' : 'muted',
+    );
 
     this.uptimeBase = { seconds: health.uptimeSeconds, at: Date.now() };
     this.tick(Date.now());

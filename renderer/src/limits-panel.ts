@@ -10,9 +10,12 @@ export class LimitsPanel {
 
   render(counters: ClientCountersInfo[]): void {
     const refused = counters.reduce((sum, c) => sum + c.refused, 0);
-    this.summary.textContent = counters.length === 0 ? '' : `${counters.length} client${counters.length === 1 ? '' : 's'}${refused ? ` · ${refused} refused` : ''}`;
+    this.summary.textContent =
+      counters.length === 0 ? '' : `${counters.length} client${counters.length === 1 ? '' : 's'}${refused ? ` · ${refused} refused` : ''}`;
     if (counters.length === 0) {
-      this.body.replaceChildren(el('p', { class: 'empty-inline', text: 'No clients in the last minute. Counters appear with the first API request.' }));
+      this.body.replaceChildren(
+        el('p', { class: 'empty-inline', text: 'No clients in the last minute. Counters appear with the first API request.' }),
+      );
       return;
     }
     const rows = [...counters]
@@ -29,13 +32,25 @@ export class LimitsPanel {
               'span',
               { class: 'meter-cell' },
               meter(c.remaining, c.limit),
-              el('span', { class: `num${c.remaining === 0 ? ' error-text' : ''}`, text: `${c.remaining} / ${c.limit}`, attrs: { 'data-field': 'remaining' } }),
+              el('span', {
+                class: `num${c.remaining === 0 ? ' error-text' : ''}`,
+                text: `${c.remaining} / ${c.limit}`,
+                attrs: { 'data-field': 'remaining' },
+              }),
             ),
           ),
           el('td', { class: 'num', text: `${c.burstInUse} / ${c.burst}`, attrs: { 'data-field': 'burst' } }),
           el('td', { class: 'num', text: c.resetInSeconds > 0 ? `${c.resetInSeconds} s` : 'full', attrs: { 'data-field': 'reset' } }),
           el('td', { class: 'num', text: count(c.allowed), attrs: { 'data-field': 'allowed' } }),
-          el('td', { class: 'num' }, el('span', { class: 'chip', text: count(c.refused), attrs: { 'data-tone': c.refused > 0 ? 'error' : 'muted', 'data-field': 'refused' } })),
+          el(
+            'td',
+            { class: 'num' },
+            el('span', {
+              class: 'chip',
+              text: count(c.refused),
+              attrs: { 'data-tone': c.refused > 0 ? 'error' : 'muted', 'data-field': 'refused' },
+            }),
+          ),
         ),
       );
     this.body.replaceChildren(
@@ -48,7 +63,9 @@ export class LimitsPanel {
           el(
             'tr',
             {},
-            ...['Client IP', 'Remaining this minute', 'Burst in use', 'Full again in', 'Allowed', 'Refused'].map((title, i) => el('th', { text: title, class: i >= 2 ? 'num' : '', attrs: { scope: 'col' } })),
+            ...['Client IP', 'Remaining this minute', 'Burst in use', 'Full again in', 'Allowed', 'Refused'].map((title, i) =>
+              el('th', { text: title, class: i >= 2 ? 'num' : '', attrs: { scope: 'col' } }),
+            ),
           ),
         ),
         el('tbody', {}, ...rows),

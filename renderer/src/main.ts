@@ -83,7 +83,11 @@ function refreshStateSoon(): void {
 }
 
 async function resync(): Promise<void> {
-  const [snapshot, records, counters] = await Promise.all([bridge.invoke('proxy:getState'), bridge.invoke('requests:list'), bridge.invoke('limits:list')]);
+  const [snapshot, records, counters] = await Promise.all([
+    bridge.invoke('proxy:getState'),
+    bridge.invoke('requests:list'),
+    bridge.invoke('limits:list'),
+  ]);
   applyState(snapshot);
   store.reset(records);
   toolbar.setModels(store.models());
@@ -120,7 +124,9 @@ host.onConnection((connection) => {
     return;
   }
   banners.set('connection', null);
-  void resync().catch((error: unknown) => banners.set('connection', `Could not load the proxy's state: ${(error as Error).message}`, 'error'));
+  void resync().catch((error: unknown) =>
+    banners.set('connection', `Could not load the proxy's state: ${(error as Error).message}`, 'error'),
+  );
 });
 
 window.setInterval(() => {
@@ -129,12 +135,20 @@ window.setInterval(() => {
   list.tick(now);
 }, 1_000);
 window.setInterval(() => void refreshState().catch(() => undefined), STATE_POLL_MS);
-window.setInterval(() => void bridge.invoke('limits:list').then((counters) => limits.render(counters), () => undefined), LIMITS_POLL_MS);
+window.setInterval(
+  () =>
+    void bridge.invoke('limits:list').then(
+      (counters) => limits.render(counters),
+      () => undefined,
+    ),
+  LIMITS_POLL_MS,
+);
 
 document.addEventListener('keydown', (event) => {
   // The settings dialog is modal: its own keys (Escape closes it) are not the page's shortcuts.
   if (settings.isOpen) return;
-  const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
+  const typing =
+    event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
   if (event.key === '/' && !typing) {
     event.preventDefault();
     toolbar.text.focus();

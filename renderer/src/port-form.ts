@@ -64,7 +64,11 @@ export class PortForm {
         this.say('error', result.error.code, `${result.error.message}.${where}`);
         return;
       }
-      this.say('ok', '', `Now listening on ${result.state.url ?? `port ${port}`}.${this.host.kind === 'dashboard' ? ' Opening the dashboard there…' : ''}`);
+      this.say(
+        'ok',
+        '',
+        `Now listening on ${result.state.url ?? `port ${port}`}.${this.host.kind === 'dashboard' ? ' Opening the dashboard there…' : ''}`,
+      );
       if (result.state.url) this.host.follow(result.state.url);
     } catch (error) {
       if (this.host.kind === 'dashboard' && error instanceof TypeError) {

@@ -54,24 +54,44 @@ export class RequestDetail {
     cancel.disabled = !live;
     cancel.title = live ? 'End this request and its CLI process' : 'Only a request in progress can be cancelled';
     cancel.addEventListener('click', () => void this.cancel(record.id));
-    const close = el('button', { class: 'btn btn-ghost btn-icon', text: '×', title: 'Close (Esc)', attrs: { type: 'button', 'aria-label': 'Close details', 'data-action': 'close' } });
+    const close = el('button', {
+      class: 'btn btn-ghost btn-icon',
+      text: '×',
+      title: 'Close (Esc)',
+      attrs: { type: 'button', 'aria-label': 'Close details', 'data-action': 'close' },
+    });
     close.addEventListener('click', () => this.deps.close());
 
-    const note = this.note?.id === record.id ? el('span', { class: `note note-${this.note.tone}`, text: this.note.text, attrs: { role: 'status' } }) : null;
+    const note =
+      this.note?.id === record.id
+        ? el('span', { class: `note note-${this.note.tone}`, text: this.note.text, attrs: { role: 'status' } })
+        : null;
 
     this.root.replaceChildren(
       el(
         'div',
         { class: 'detail-head' },
         el('span', { class: 'chip', text: status.text, attrs: { 'data-tone': status.tone } }),
-        el('h3', { class: 'mono', title: `${record.method} ${record.path}` }, el('span', { class: 'method-text', text: record.method }), ` ${record.path}`),
+        el(
+          'h3',
+          { class: 'mono', title: `${record.method} ${record.path}` },
+          el('span', { class: 'method-text', text: record.method }),
+          ` ${record.path}`,
+        ),
         close,
       ),
       el('div', { class: 'detail-actions' }, copy, cancel, note),
       el(
         'div',
         { class: 'detail-scroll' },
-        record.error ? el('div', { class: 'callout', attrs: { 'data-tone': status.tone } }, el('strong', { text: `${status.text} · ${record.error.code}` }), el('p', { class: 'error-message', text: record.error.message })) : null,
+        record.error
+          ? el(
+              'div',
+              { class: 'callout', attrs: { 'data-tone': status.tone } },
+              el('strong', { text: `${status.text} · ${record.error.code}` }),
+              el('p', { class: 'error-message', text: record.error.message }),
+            )
+          : null,
         ...this.sections(record, curl),
       ),
     );
@@ -86,7 +106,9 @@ export class RequestDetail {
           ['Status', record.status === null ? DASH : String(record.status)],
           ['Type', record.error.type],
           ['Code', el('code', { text: record.error.code })],
-          ...(record.refused ? [['Refused', 'yes: turned away before any work; not rate-limited, not kept in history'] as [string, string]] : []),
+          ...(record.refused
+            ? [['Refused', 'yes: turned away before any work; not rate-limited, not kept in history'] as [string, string]]
+            : []),
         ]
       : record.api === 'other'
         ? [['Status', record.status === null ? DASH : String(record.status)]]
@@ -104,17 +126,23 @@ export class RequestDetail {
         ['Model', record.model ? el('code', { text: record.model }) : DASH],
         ['Streamed', record.stream ? 'yes (SSE)' : 'no'],
       ]),
-      section(`Response · ${stateLabel(record.state)}`, [...response, ['CLI process', record.cliPid === null ? DASH : `pid ${record.cliPid}`]]),
+      section(`Response · ${stateLabel(record.state)}`, [
+        ...response,
+        ['CLI process', record.cliPid === null ? DASH : `pid ${record.cliPid}`],
+      ]),
       section('Timings', [
         ['First token', duration(record.ttftMs)],
         ['Duration', record.state === 'in_progress' ? 'running…' : duration(total)],
-        ...(ttftShare !== null
-          ? [['', timingBar(ttftShare)] as [string, Node]]
-          : []),
+        ...(ttftShare !== null ? [['', timingBar(ttftShare)] as [string, Node]] : []),
       ]),
       section('Headers', [
         ['X-Request-Id', el('code', { text: record.id })],
-        ['X-Claude-Proxy-Ignored', record.ignored.length ? el('code', { class: 'warn-text', text: record.ignored.join(', ') }) : el('span', { class: 'muted', text: 'none' })],
+        [
+          'X-Claude-Proxy-Ignored',
+          record.ignored.length
+            ? el('code', { class: 'warn-text', text: record.ignored.join(', ') })
+            : el('span', { class: 'muted', text: 'none' }),
+        ],
         ['User-Agent', record.userAgent ? el('code', { text: record.userAgent }) : DASH],
       ]),
       ...(record.requestBody ? [bodySection('Request body', record.requestBody)] : []),
@@ -124,7 +152,9 @@ export class RequestDetail {
         { class: 'detail-section' },
         el('h4', { text: 'curl' }),
         el('pre', { class: 'curl mono', text: curl.command, attrs: { id: 'curl-preview', tabindex: '0', 'aria-label': 'curl command' } }),
-        curl.placeholder ? el('p', { class: 'hint', text: 'Prompts are not recorded (logBodies is off): the body is a placeholder of the right shape.' }) : null,
+        curl.placeholder
+          ? el('p', { class: 'hint', text: 'Prompts are not recorded (logBodies is off): the body is a placeholder of the right shape.' })
+          : null,
       ),
     ];
   }

@@ -34,7 +34,11 @@ test('no filter shows everything', () => {
 });
 
 test('text matches any field, every word, case-insensitively', () => {
-  const failed = record({ state: 'failed', status: 401, error: { type: 'authentication_error', code: 'not_logged_in', message: 'The Claude CLI is not logged in' } });
+  const failed = record({
+    state: 'failed',
+    status: 401,
+    error: { type: 'authentication_error', code: 'not_logged_in', message: 'The Claude CLI is not logged in' },
+  });
   assert.equal(matches(failed, { ...NO_FILTER, text: 'LOGGED' }), true);
   assert.equal(matches(failed, { ...NO_FILTER, text: 'post 401' }), true);
   assert.equal(matches(failed, { ...NO_FILTER, text: 'get 401' }), false);

@@ -140,11 +140,19 @@ export class RequestList {
       el('td', { class: 'c-method' }, el('span', { class: `method method-${record.method.toLowerCase()}`, text: record.method })),
       el('td', { class: 'c-path mono', text: record.path, title: record.path }),
       // Streamed or not rides with the API name: a column of its own does not fit at 900 px.
-      el('td', { class: 'c-api opt' }, apiLabel(record.api), record.stream ? el('span', { class: 'tag', text: 'SSE', title: 'Streamed (server-sent events)' }) : null),
+      el(
+        'td',
+        { class: 'c-api opt' },
+        apiLabel(record.api),
+        record.stream ? el('span', { class: 'tag', text: 'SSE', title: 'Streamed (server-sent events)' }) : null,
+      ),
       el('td', { class: 'c-model mono', text: record.model ?? DASH, title: record.model ?? '' }),
       el('td', { class: 'c-status' }, el('span', { class: 'chip', text: status.text, attrs: { 'data-tone': status.tone } })),
       el('td', { class: 'c-ttft opt num', text: duration(record.ttftMs) }),
-      el('td', { class: `c-duration num${live ? ' live' : ''}`, text: live ? duration(Math.max(0, Date.now() - record.startedAt)) : duration(record.durationMs) }),
+      el('td', {
+        class: `c-duration num${live ? ' live' : ''}`,
+        text: live ? duration(Math.max(0, Date.now() - record.startedAt)) : duration(record.durationMs),
+      }),
       el('td', { class: 'c-tokens opt num', text: tokens(record) }),
       el('td', { class: 'c-error opt', text: record.error?.message ?? '', title: record.error?.message ?? '' }),
     );
@@ -178,7 +186,10 @@ export class RequestList {
     if (this.store.size === 0 && !this.paused) {
       this.empty.replaceChildren(el('strong', { text: 'No requests yet' }), el('span', { text: this.emptyHint() }));
     } else {
-      this.empty.replaceChildren(el('strong', { text: 'No requests match the filter' }), el('span', { text: 'Change or clear the filter to see more.' }));
+      this.empty.replaceChildren(
+        el('strong', { text: 'No requests match the filter' }),
+        el('span', { text: 'Change or clear the filter to see more.' }),
+      );
     }
   }
 

@@ -55,7 +55,10 @@ export class RequestToolbar {
     const known = this.knownModels;
     if (known && all.length === known.length && all.every((model, i) => model === known[i])) return;
     this.knownModels = all;
-    this.model.replaceChildren(el('option', { text: 'All models', attrs: { value: '' } }), ...all.map((model) => el('option', { text: model, attrs: { value: model } })));
+    this.model.replaceChildren(
+      el('option', { text: 'All models', attrs: { value: '' } }),
+      ...all.map((model) => el('option', { text: model, attrs: { value: model } })),
+    );
     this.model.value = selected;
   }
 

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { settingsIssues, settingsPatchSchema, type SettingsFieldError, type SettingsPatch, type SettingsView } from '../../shared/settings-schema.js';
+import {
+  settingsIssues,
+  settingsPatchSchema,
+  type SettingsFieldError,
+  type SettingsPatch,
+  type SettingsView,
+} from '../../shared/settings-schema.js';
 
 /**
  * The settings panel's logic without the DOM: what the form holds, turned into
@@ -7,7 +13,13 @@ import { settingsIssues, settingsPatchSchema, type SettingsFieldError, type Sett
  * with the shared schema so every mistake is shown at once, before asking.
  */
 
-export const NUMBER_FIELDS = ['rateLimit.requestsPerMinute', 'rateLimit.burst', 'cli.maxConcurrent', 'cli.maxQueue', 'pool.maxWarm'] as const;
+export const NUMBER_FIELDS = [
+  'rateLimit.requestsPerMinute',
+  'rateLimit.burst',
+  'cli.maxConcurrent',
+  'cli.maxQueue',
+  'pool.maxWarm',
+] as const;
 export const TOGGLE_FIELDS = ['pool.enabled', 'history.enabled', 'logBodies'] as const;
 export type NumberField = (typeof NUMBER_FIELDS)[number];
 export type ToggleField = (typeof TOGGLE_FIELDS)[number];
@@ -89,7 +101,7 @@ export function buildPatch(view: SettingsView, form: SettingsFormValues): BuiltP
 
   const parsed = settingsPatchSchema.safeParse(patch);
   if (!parsed.success) errors.push(...settingsIssues(parsed.error).filter((issue) => !errors.some((known) => known.field === issue.field)));
-  return { patch: parsed.success ? parsed.data : (patch), errors };
+  return { patch: parsed.success ? parsed.data : patch, errors };
 }
 
 export function isEmptyPatch(patch: SettingsPatch): boolean {

@@ -3,7 +3,15 @@ import type { SettingsFieldError, SettingsView } from '../../shared/settings-sch
 import { AliasEditor } from './alias-editor.js';
 import type { WindowHost } from './bridge.js';
 import { byId, el } from './dom.js';
-import { buildPatch, formValues, isEmptyPatch, NUMBER_FIELDS, numberBounds, TOGGLE_FIELDS, type SettingsFormValues } from './settings-form.js';
+import {
+  buildPatch,
+  formValues,
+  isEmptyPatch,
+  NUMBER_FIELDS,
+  numberBounds,
+  TOGGLE_FIELDS,
+  type SettingsFormValues,
+} from './settings-form.js';
 
 /**
  * The settings dialog: opened from the header, a modal `<dialog>` (focus
@@ -94,7 +102,9 @@ export class SettingsPanel {
     this.launch.checked = values.launchAtLogin === true;
     this.launch.disabled = values.launchAtLogin === null;
     this.launchHint.textContent =
-      values.launchAtLogin === null ? 'Only the desktop app on macOS and Windows can set this.' : 'Start in the tray when you log in (also in the tray menu).';
+      values.launchAtLogin === null
+        ? 'Only the desktop app on macOS and Windows can set this.'
+        : 'Start in the tray when you log in (also in the tray menu).';
     this.aliases.set(values.aliases);
     this.clearErrors();
     this.describeCliPath();

@@ -84,7 +84,9 @@ describe('parseAnthropicRequest', () => {
   });
 
   it('honours stop_sequences, stream and thinking', () => {
-    const parsed = parseAnthropicRequest(body({ stop_sequences: ['END'], stream: true, thinking: { type: 'enabled', budget_tokens: 1024 } }));
+    const parsed = parseAnthropicRequest(
+      body({ stop_sequences: ['END'], stream: true, thinking: { type: 'enabled', budget_tokens: 1024 } }),
+    );
     assert.deepEqual(parsed.stopSequences, ['END']);
     assert.equal(parsed.stream, true);
     assert.equal(parsed.thinking, true);
@@ -135,17 +137,23 @@ describe('parseAnthropicRequest', () => {
     });
 
     it('an image URL is refused (the proxy does not fetch)', () => {
-      const error = assertInvalidLoose(body({ messages: [user([{ type: 'text', text: 'see' }, { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }])] }));
+      const error = assertInvalidLoose(
+        body({
+          messages: [
+            user([
+              { type: 'text', text: 'see' },
+              { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+            ]),
+          ],
+        }),
+      );
       assert.equal(error.details?.issue, 'image URL not supported');
     });
 
-    it(
-      'an image URL error names the image block, as the OpenAI route does',
-      () => {
-        const image = { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } };
-        assertInvalid(body({ messages: [user([{ type: 'text', text: 'see' }, image])] }), 'messages.0.content.1.source');
-      },
-    );
+    it('an image URL error names the image block, as the OpenAI route does', () => {
+      const image = { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } };
+      assertInvalid(body({ messages: [user([{ type: 'text', text: 'see' }, image])] }), 'messages.0.content.1.source');
+    });
   });
 });
 

@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './chat-request.js';
-import { anthropicImageBlock, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, MAX_BLOCKS, MAX_MESSAGES, toParts } from './content.js';
+import {
+  anthropicImageBlock,
+  textBlock,
+  thinkingBlock,
+  toolResultBlock,
+  toolUseBlock,
+  MAX_BLOCKS,
+  MAX_MESSAGES,
+  toParts,
+} from './content.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
-const block = z.discriminatedUnion('type', [
-  textBlock,
-  anthropicImageBlock,
-  toolUseBlock,
-  toolResultBlock,
-  thinkingBlock,
-]);
+const block = z.discriminatedUnion('type', [textBlock, anthropicImageBlock, toolUseBlock, toolResultBlock, thinkingBlock]);
 
 const message = z.object({
   role: z.enum(['user', 'assistant']),

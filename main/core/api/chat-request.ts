@@ -6,9 +6,7 @@
 
 export type ApiDialect = 'anthropic' | 'openai';
 
-export type ContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image'; mediaType: string; data: string };
+export type ContentPart = { type: 'text'; text: string } | { type: 'image'; mediaType: string; data: string };
 
 export interface ChatMessage {
   role: 'user' | 'assistant';

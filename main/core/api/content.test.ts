@@ -23,7 +23,10 @@ describe('imageFromDataUrl', () => {
   });
 
   it('refuses remote URLs, other media types, non-base64 and empty data, naming the field', () => {
-    assert400(() => imageFromDataUrl('https://example.com/a.png', 'messages.0.content.0.image_url.url'), 'messages.0.content.0.image_url.url');
+    assert400(
+      () => imageFromDataUrl('https://example.com/a.png', 'messages.0.content.0.image_url.url'),
+      'messages.0.content.0.image_url.url',
+    );
     assert400(() => imageFromDataUrl('http://127.0.0.1/a.png', 'x'), 'x');
     assert400(() => imageFromDataUrl(`data:image/svg+xml;base64,${GIF}`, 'x'), 'x');
     assert400(() => imageFromDataUrl('data:image/png;base64,a b c', 'x'), 'x');
@@ -47,9 +50,18 @@ describe('imageFromAnthropic', () => {
   });
 
   it('the schema refuses unsupported media types and non-base64 data', () => {
-    assert.equal(anthropicImageBlock.safeParse({ type: 'image', source: { type: 'base64', media_type: 'image/bmp', data: GIF } }).success, false);
-    assert.equal(anthropicImageBlock.safeParse({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: '%%%' } }).success, false);
-    assert.equal(anthropicImageBlock.safeParse({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: '' } }).success, false);
+    assert.equal(
+      anthropicImageBlock.safeParse({ type: 'image', source: { type: 'base64', media_type: 'image/bmp', data: GIF } }).success,
+      false,
+    );
+    assert.equal(
+      anthropicImageBlock.safeParse({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: '%%%' } }).success,
+      false,
+    );
+    assert.equal(
+      anthropicImageBlock.safeParse({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: '' } }).success,
+      false,
+    );
   });
 });
 

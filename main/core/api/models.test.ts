@@ -41,7 +41,14 @@ describe('resolveModel', () => {
   });
 
   it('never lets a model name look like a CLI flag or odd characters through', () => {
-    for (const id of ['--dangerously-skip-permissions', '-p', 'claude-x --tools=Bash', 'claude-x\nrm', 'claude-', `claude-${'a'.repeat(101)}`]) {
+    for (const id of [
+      '--dangerously-skip-permissions',
+      '-p',
+      'claude-x --tools=Bash',
+      'claude-x\nrm',
+      'claude-',
+      `claude-${'a'.repeat(101)}`,
+    ]) {
       assertNotFound(() => resolveModel(id, NO_ALIASES), id);
     }
   });
@@ -66,22 +73,29 @@ describe('listModels / findModel', () => {
   it('finds known models, aliases and any valid claude id', () => {
     assert.equal(findModel('sonnet', NO_ALIASES).displayName, 'Claude Sonnet (latest, CLI alias)');
     assert.equal(findModel('gpt-4o', { 'gpt-4o': 'sonnet' }).id, 'gpt-4o');
-    assert.deepEqual(findModel('claude-sonnet-4-5', NO_ALIASES), { id: 'claude-sonnet-4-5', displayName: 'claude-sonnet-4-5', createdAt: '2026-01-01T00:00:00Z' });
+    assert.deepEqual(findModel('claude-sonnet-4-5', NO_ALIASES), {
+      id: 'claude-sonnet-4-5',
+      displayName: 'claude-sonnet-4-5',
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     assertNotFound(() => findModel('gpt-4o', NO_ALIASES), 'gpt-4o');
   });
 });
 
 describe('model bodies', () => {
   it('an entry carries both OpenAI and Anthropic fields', () => {
-    assert.deepEqual(modelEntry({ id: 'claude-3-5-sonnet-20241022', displayName: 'Claude 3.5 Sonnet', createdAt: '2024-10-22T00:00:00Z' }), {
-      id: 'claude-3-5-sonnet-20241022',
-      object: 'model',
-      created: 1729555200,
-      owned_by: 'anthropic',
-      type: 'model',
-      display_name: 'Claude 3.5 Sonnet',
-      created_at: '2024-10-22T00:00:00Z',
-    });
+    assert.deepEqual(
+      modelEntry({ id: 'claude-3-5-sonnet-20241022', displayName: 'Claude 3.5 Sonnet', createdAt: '2024-10-22T00:00:00Z' }),
+      {
+        id: 'claude-3-5-sonnet-20241022',
+        object: 'model',
+        created: 1729555200,
+        owned_by: 'anthropic',
+        type: 'model',
+        display_name: 'Claude 3.5 Sonnet',
+        created_at: '2024-10-22T00:00:00Z',
+      },
+    );
   });
 
   it('a list has first_id / last_id (null when empty)', () => {

@@ -73,7 +73,18 @@ describe('parseOpenAIRequest', () => {
       { type: 'text', text: 'What is this?' },
       { type: 'image', mediaType: 'image/png', data: PNG },
     ]);
-    assert.equal(parseOpenAIRequest(body({ system: 'Top.', messages: [{ role: 'system', content: 'Msg.' }, { role: 'user', content: 'x' }] })).system, 'Top.\n\nMsg.');
+    assert.equal(
+      parseOpenAIRequest(
+        body({
+          system: 'Top.',
+          messages: [
+            { role: 'system', content: 'Msg.' },
+            { role: 'user', content: 'x' },
+          ],
+        }),
+      ).system,
+      'Top.\n\nMsg.',
+    );
   });
 
   it('turns a data-URL image into an image part', () => {
@@ -100,7 +111,13 @@ describe('parseOpenAIRequest', () => {
     const error = assertInvalid(
       body({
         messages: [
-          { role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'x' },
+              { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+            ],
+          },
         ],
       }),
       'messages.0.content.1.image_url.url',
@@ -160,14 +177,25 @@ describe('parseOpenAIRequest', () => {
       body({
         messages: [
           { role: 'user', content: 'Weather?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }],
+          },
           { role: 'tool', tool_call_id: 'c1', content: 'rain' },
         ],
       }),
     );
     assert.deepEqual(parsed.messages.slice(1), [
       { role: 'assistant', content: [{ type: 'text', text: '[tool call weather: {"city":"Oslo"}]' }] },
-      { role: 'user', content: [{ type: 'text', text: '[tool result: ' }, { type: 'text', text: 'rain' }, { type: 'text', text: ']' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '[tool result: ' },
+          { type: 'text', text: 'rain' },
+          { type: 'text', text: ']' },
+        ],
+      },
     ]);
   });
 

@@ -1,25 +1,31 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
 import { systemToText } from './anthropic-request.js';
-import { anthropicImageBlock, openaiImagePart, textBlock, thinkingBlock, toolResultBlock, toolUseBlock, MAX_BLOCKS, MAX_MESSAGES, toParts } from './content.js';
+import {
+  anthropicImageBlock,
+  openaiImagePart,
+  textBlock,
+  thinkingBlock,
+  toolResultBlock,
+  toolUseBlock,
+  MAX_BLOCKS,
+  MAX_MESSAGES,
+  toParts,
+} from './content.js';
 import { ProxyError } from '../errors.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
-const part = z.discriminatedUnion('type', [
-  textBlock,
-  openaiImagePart,
-  anthropicImageBlock,
-  toolUseBlock,
-  toolResultBlock,
-  thinkingBlock,
-]);
+const part = z.discriminatedUnion('type', [textBlock, openaiImagePart, anthropicImageBlock, toolUseBlock, toolResultBlock, thinkingBlock]);
 
 const content = z.union([z.string(), z.array(part).max(MAX_BLOCKS), z.null()]);
 
 const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: content.optional(),
-  tool_calls: z.array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }) })).max(MAX_BLOCKS).optional(),
+  tool_calls: z
+    .array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }) }))
+    .max(MAX_BLOCKS)
+    .optional(),
 });
 
 export const openaiChatSchema = z.looseObject({

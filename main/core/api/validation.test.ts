@@ -36,7 +36,10 @@ describe('validationError', () => {
 describe('parseWith', () => {
   it('returns the parsed value or throws the 400', () => {
     assert.deepEqual(parseWith(schema, { items: [] }), { items: [] });
-    assert.throws(() => parseWith(schema, { items: 'x' }), (error: unknown) => error instanceof ProxyError && error.details?.field === 'items');
+    assert.throws(
+      () => parseWith(schema, { items: 'x' }),
+      (error: unknown) => error instanceof ProxyError && error.details?.field === 'items',
+    );
   });
 });
 

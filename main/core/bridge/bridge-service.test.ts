@@ -113,7 +113,12 @@ describe('settings:update', () => {
     ['an alias with an empty name', { modelAliases: { '': 'sonnet' } }, 'modelAliases.', /name must not be empty/],
     ['an alias with an empty target', { modelAliases: { 'gpt-4o': '' } }, 'modelAliases.gpt-4o', /empty/],
     ['an alias to a model the CLI does not take', { modelAliases: { 'gpt-4o': 'gpt-5' } }, 'modelAliases.gpt-4o', /not a model/],
-    ['101 aliases', { modelAliases: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`m${i}`, 'sonnet'])) }, 'modelAliases', /at most 100/],
+    [
+      '101 aliases',
+      { modelAliases: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`m${i}`, 'sonnet'])) },
+      'modelAliases',
+      /at most 100/,
+    ],
     ['the port (it has its own channel)', { port: 9000 }, 'port', /cannot be changed here/],
     ['the access key', { accessKey: 'x'.repeat(20) }, 'accessKey', /cannot be changed here/],
     ['a field the window does not edit', { cli: { killGraceMs: 1 } }, 'cli.killGraceMs', /cannot be changed here/],
@@ -145,7 +150,10 @@ describe('settings:update', () => {
     const before = proxy.proxy.currentSettings;
     failSave = new Error('EROFS: read-only file system');
     const result = await update({ rateLimit: { burst: 3 }, logBodies: true });
-    assert.deepEqual(result, { ok: false, error: { field: null, message: 'The settings could not be saved, so nothing was changed: EROFS: read-only file system' } });
+    assert.deepEqual(result, {
+      ok: false,
+      error: { field: null, message: 'The settings could not be saved, so nothing was changed: EROFS: read-only file system' },
+    });
     assert.equal(proxy.proxy.currentSettings, before);
     const response = await fetch(`${proxy.url}/v1/models`);
     await response.text();
@@ -174,9 +182,16 @@ describe('settings:update', () => {
   test('cli.maxConcurrent 1: a second request at the same time waits in the queue', async () => {
     assert.equal((await update({ cli: { maxConcurrent: 1 } })).ok, true);
     const controllers = [new AbortController(), new AbortController()];
-    const first = postJson(`${proxy.url}/v1/messages`, { ...chat('claude-fake-slow'), max_tokens: 100, stream: true }, {}, controllers[0]!.signal);
+    const first = postJson(
+      `${proxy.url}/v1/messages`,
+      { ...chat('claude-fake-slow'), max_tokens: 100, stream: true },
+      {},
+      controllers[0]!.signal,
+    );
     await waitFor(async () => ((await liveCliPids(proxy.pidDir)).length === 1 ? true : undefined));
-    const second = postJson(`${proxy.url}/v1/messages`, { ...chat('sonnet'), max_tokens: 100 }, {}, controllers[1]!.signal).catch((error: Error) => error);
+    const second = postJson(`${proxy.url}/v1/messages`, { ...chat('sonnet'), max_tokens: 100 }, {}, controllers[1]!.signal).catch(
+      (error: Error) => error,
+    );
     const processes = await waitFor(async () => {
       const health = await (await fetch(`${proxy.url}/health`)).json();
       return health.processes.queued === 1 ? health.processes : undefined;
@@ -202,7 +217,7 @@ describe('settings:update', () => {
         },
       },
     });
-    assert.equal((await bridge.invoke('settings:get', undefined) as { launchAtLogin: boolean | null }).launchAtLogin, false);
+    assert.equal(((await bridge.invoke('settings:get', undefined)) as { launchAtLogin: boolean | null }).launchAtLogin, false);
     const result = await update({ launchAtLogin: true });
     assert.ok(result.ok);
     assert.equal(result.settings.launchAtLogin, true);
@@ -249,7 +264,11 @@ describe('keep history, switched live', () => {
     await setHistory(true);
     const kept = await finished();
     await waitFor(async () => ((await historyLines()).length === 1 ? true : undefined));
-    assert.deepEqual((await historyLines()).map((line) => line.id), [kept], `${before} finished while it was off`);
+    assert.deepEqual(
+      (await historyLines()).map((line) => line.id),
+      [kept],
+      `${before} finished while it was off`,
+    );
 
     await setHistory(false);
     const dropped = await finished();
@@ -259,6 +278,10 @@ describe('keep history, switched live', () => {
     await setHistory(true);
     const again = await finished();
     await waitFor(async () => ((await historyLines()).some((line) => line.id === again) ? true : undefined));
-    assert.deepEqual((await historyLines()).map((line) => line.id), [kept, again], `${dropped} is not written`);
+    assert.deepEqual(
+      (await historyLines()).map((line) => line.id),
+      [kept, again],
+      `${dropped} is not written`,
+    );
   });
 });

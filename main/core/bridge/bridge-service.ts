@@ -105,7 +105,11 @@ export class BridgeService {
     if (channel === 'settings:update') {
       // A refused value is the user's typo, answered next to its field rather than thrown.
       const parsed = settingsPatchSchema.safeParse(payload);
-      if (!parsed.success) return { ok: false, error: settingsIssues(parsed.error)[0] ?? { field: null, message: 'invalid settings' } } satisfies SettingsUpdateResult;
+      if (!parsed.success)
+        return {
+          ok: false,
+          error: settingsIssues(parsed.error)[0] ?? { field: null, message: 'invalid settings' },
+        } satisfies SettingsUpdateResult;
       return this.handlers['settings:update'](parsed.data);
     }
     const schema = invokeChannels[channel].request;
@@ -167,7 +171,10 @@ export class BridgeService {
   private async updateSettings({ launchAtLogin, ...patch }: SettingsPatch): Promise<SettingsUpdateResult> {
     const loginItem = this.options.launchAtLogin;
     if (launchAtLogin !== undefined && (loginItem?.read() ?? null) === null) {
-      return { ok: false, error: { field: 'launchAtLogin', message: 'is not available here: only the desktop app on macOS and Windows can set it' } };
+      return {
+        ok: false,
+        error: { field: 'launchAtLogin', message: 'is not available here: only the desktop app on macOS and Windows can set it' },
+      };
     }
     const previous = this.proxy.currentSettings;
     const next = mergeSettings(previous, patch);
@@ -180,7 +187,10 @@ export class BridgeService {
         await this.options.persist(next, changed);
       } catch (error) {
         await this.proxy.apply(previous).catch(() => undefined);
-        return { ok: false, error: { field: null, message: `The settings could not be saved, so nothing was changed: ${messageOf(error)}` } };
+        return {
+          ok: false,
+          error: { field: null, message: `The settings could not be saved, so nothing was changed: ${messageOf(error)}` },
+        };
       }
     }
     if (launchAtLogin !== undefined) loginItem?.write(launchAtLogin);

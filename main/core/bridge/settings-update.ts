@@ -1,5 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { settingsSchema, settingsIssues, type SettingsFieldError, type SettingsPatch, type SettingsView } from '../../../shared/settings-schema.js';
+import {
+  settingsSchema,
+  settingsIssues,
+  type SettingsFieldError,
+  type SettingsPatch,
+  type SettingsView,
+} from '../../../shared/settings-schema.js';
 import { resolveModel } from '../api/models.js';
 import { cliPathProblem } from '../cli/cli-path-check.js';
 import type { Settings } from '../settings.js';
@@ -69,7 +75,10 @@ export function checkChanged(changed: Partial<Settings>): SettingsFieldError | u
     try {
       resolveModel(target, {});
     } catch {
-      return { field: `modelAliases.${name}`, message: `"${target}" is not a model the CLI takes: use sonnet, opus, haiku or a claude-… model id` };
+      return {
+        field: `modelAliases.${name}`,
+        message: `"${target}" is not a model the CLI takes: use sonnet, opus, haiku or a claude-… model id`,
+      };
     }
   }
   return undefined;

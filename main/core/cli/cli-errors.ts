@@ -23,7 +23,7 @@ function cliMessage(result: CliResult): string {
   if (result.result) return result.result;
   const first = result.errors?.[0];
   if (typeof first === 'string') return first;
-  if (first && typeof first === 'object' && 'message' in first) return String((first).message);
+  if (first && typeof first === 'object' && 'message' in first) return String(first.message);
   return `Claude CLI turn failed (${result.subtype})`;
 }
 
@@ -62,7 +62,11 @@ export function mapCliFailure({ result, assistantError, resetsAt, now }: CliFail
     return new ProxyError('invalid_request_error', message, { code: 'upstream_invalid_request', details: upstream });
   }
   if (status === 529 || result.api_error_type === 'overloaded_error') {
-    return new ProxyError('overloaded_error', message, { code: 'upstream_overloaded', details: upstream, headers: { 'Retry-After': '10' } });
+    return new ProxyError('overloaded_error', message, {
+      code: 'upstream_overloaded',
+      details: upstream,
+      headers: { 'Retry-After': '10' },
+    });
   }
   return new ProxyError('cli_error', message, { code: status ? 'upstream_error' : 'cli_failed', details: upstream });
 }

@@ -13,7 +13,12 @@ const usage = z.looseObject({
   cache_read_input_tokens: z.number().nullable().optional(),
 });
 
-const contentBlock = z.looseObject({ type: z.string(), text: z.string().optional(), thinking: z.string().optional(), signature: z.string().optional() });
+const contentBlock = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  thinking: z.string().optional(),
+  signature: z.string().optional(),
+});
 
 const streamEvent = z.discriminatedUnion('type', [
   z.looseObject({
@@ -24,7 +29,12 @@ const streamEvent = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('content_block_delta'),
     index: z.number(),
-    delta: z.looseObject({ type: z.string(), text: z.string().optional(), thinking: z.string().optional(), signature: z.string().optional() }),
+    delta: z.looseObject({
+      type: z.string(),
+      text: z.string().optional(),
+      thinking: z.string().optional(),
+      signature: z.string().optional(),
+    }),
   }),
   z.looseObject({ type: z.literal('content_block_stop'), index: z.number() }),
   z.looseObject({

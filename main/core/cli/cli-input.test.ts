@@ -18,7 +18,10 @@ describe('cliInputLines', () => {
   it('writes the initialize control request with the system prompt, then the user line', () => {
     const lines = cliInputLines({ system: 'Be terse.', messages: [user(text('Hi'))] });
     assert.equal(lines.length, 2);
-    assert.ok(lines.every((line) => !line.includes('\n')), 'one JSON object a line');
+    assert.ok(
+      lines.every((line) => !line.includes('\n')),
+      'one JSON object a line',
+    );
     assert.deepEqual(JSON.parse(lines[0]!), {
       type: 'control_request',
       request_id: 'init',

@@ -13,8 +13,7 @@ type CliContent = { type: 'text'; text: string } | { type: 'image'; source: { ty
 
 const PREAMBLE =
   'The messages below are an earlier conversation between the user and you (the assistant), followed by the latest message. Answer the latest message as the assistant, continuing the conversation.';
-const PREFILL_NOTE =
-  'The last assistant turn above is unfinished: continue it from exactly where it stops, without repeating any of it.';
+const PREFILL_NOTE = 'The last assistant turn above is unfinished: continue it from exactly where it stops, without repeating any of it.';
 
 function toCli(part: ContentPart): CliContent {
   return part.type === 'text' ? part : { type: 'image', source: { type: 'base64', media_type: part.mediaType, data: part.data } };

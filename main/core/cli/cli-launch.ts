@@ -44,4 +44,3 @@ export function buildLaunch(cli: string | CliCommand, cwd: string, request: Laun
   if (request.thinking && request.thinkingBudget !== undefined) extra.MAX_THINKING_TOKENS = String(request.thinkingBudget);
   return { command, args: [...args, ...cliArgs(request)], env: cliEnv(extra, baseEnv), cwd };
 }
-

@@ -7,7 +7,13 @@ import { cliEnv, CliLocator, defaultCliCandidates, locateCli, systemHost, type L
 import { parseCmdShim } from './cmd-shim.js';
 
 /** A machine of any OS: `files` are the runnable files (path → contents). */
-function fakeHost(platform: NodeJS.Platform, files: Record<string, string>, env: NodeJS.ProcessEnv, home: string, execPath: string): LocateHost {
+function fakeHost(
+  platform: NodeJS.Platform,
+  files: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+  home: string,
+  execPath: string,
+): LocateHost {
   return {
     platform,
     env,
@@ -25,7 +31,9 @@ const JS_SHIM = `@ECHO off\r\nGOTO start\r\n:find_dp0\r\nSET dp0=%~dp0\r\nEXIT /
 describe('locating the claude CLI', () => {
   it('Linux: PATH, the native installer, the old local install, npm’s global bins, /usr/local; a project’s own node_modules/.bin last', () => {
     const env = { PATH: ['/proj/node_modules/.bin', '/usr/local/bin', '/usr/bin'].join(':'), npm_config_prefix: '/opt/npm' };
-    const candidates = [...new Set(defaultCliCandidates({ platform: 'linux', env, home: '/home/u', execPath: '/home/u/.nvm/versions/node/v20/bin/node' }))];
+    const candidates = [
+      ...new Set(defaultCliCandidates({ platform: 'linux', env, home: '/home/u', execPath: '/home/u/.nvm/versions/node/v20/bin/node' })),
+    ];
     assert.deepEqual(candidates, [
       '/usr/local/bin/claude',
       '/usr/bin/claude',
@@ -40,7 +48,13 @@ describe('locating the claude CLI', () => {
   });
 
   it('macOS: Homebrew’s bins too, for a service started with a bare PATH', async () => {
-    const host = fakeHost('darwin', { '/opt/homebrew/bin/claude': '' }, { PATH: '/usr/bin:/bin' }, '/Users/u', '/Users/u/.nvm/versions/node/v20/bin/node');
+    const host = fakeHost(
+      'darwin',
+      { '/opt/homebrew/bin/claude': '' },
+      { PATH: '/usr/bin:/bin' },
+      '/Users/u',
+      '/Users/u/.nvm/versions/node/v20/bin/node',
+    );
     const candidates = defaultCliCandidates(host);
     assert.ok(candidates.indexOf('/opt/homebrew/bin/claude') < candidates.indexOf('/usr/local/bin/claude'));
     assert.deepEqual((await locateCli(undefined, host)).command, { command: '/opt/homebrew/bin/claude', args: [] });
@@ -48,7 +62,9 @@ describe('locating the claude CLI', () => {
 
   it('Windows: claude.exe and claude.cmd on PATH, the native installer, %APPDATA%\\npm; never the bare sh shim', () => {
     const env = { Path: 'C:\\proj\\node_modules\\.bin;C:\\tools', APPDATA: 'C:\\Users\\u\\AppData\\Roaming' };
-    const candidates = [...new Set(defaultCliCandidates({ platform: 'win32', env, home: 'C:\\Users\\u', execPath: 'C:\\Program Files\\nodejs\\node.exe' }))];
+    const candidates = [
+      ...new Set(defaultCliCandidates({ platform: 'win32', env, home: 'C:\\Users\\u', execPath: 'C:\\Program Files\\nodejs\\node.exe' })),
+    ];
     assert.deepEqual(candidates, [
       'C:\\tools\\claude.exe',
       'C:\\tools\\claude.cmd',
@@ -67,7 +83,13 @@ describe('locating the claude CLI', () => {
   it('Windows: an npm shim is never spawned; the native claude.exe it names is', async () => {
     const npm = 'C:\\Users\\u\\AppData\\Roaming\\npm';
     const exe = `${npm}\\node_modules\\@anthropic-ai\\claude-code\\bin\\claude.exe`;
-    const host = fakeHost('win32', { [`${npm}\\claude.cmd`]: EXE_SHIM, [exe]: '' }, { APPDATA: `${npm}\\..` }, 'C:\\Users\\u', 'C:\\node\\node.exe');
+    const host = fakeHost(
+      'win32',
+      { [`${npm}\\claude.cmd`]: EXE_SHIM, [exe]: '' },
+      { APPDATA: `${npm}\\..` },
+      'C:\\Users\\u',
+      'C:\\node\\node.exe',
+    );
     const location = await locateCli(undefined, host);
     assert.equal(location.path, `${npm}\\claude.cmd`);
     assert.deepEqual(location.command, { command: exe, args: [] });
@@ -79,7 +101,10 @@ describe('locating the claude CLI', () => {
     const files = { [`${dir}\\claude.cmd`]: JS_SHIM, [script]: '', 'C:\\nodejs\\node.exe': '' };
     const onPath = await locateCli(`${dir}\\claude.cmd`, fakeHost('win32', files, { PATH: 'C:\\nodejs' }, 'C:\\Users\\u', 'C:\\x.exe'));
     assert.deepEqual(onPath.command, { command: 'C:\\nodejs\\node.exe', args: [script] });
-    const beside = await locateCli(`${dir}\\claude.cmd`, fakeHost('win32', { ...files, [`${dir}\\node.exe`]: '' }, { PATH: 'C:\\nodejs' }, 'C:\\Users\\u', 'C:\\x.exe'));
+    const beside = await locateCli(
+      `${dir}\\claude.cmd`,
+      fakeHost('win32', { ...files, [`${dir}\\node.exe`]: '' }, { PATH: 'C:\\nodejs' }, 'C:\\Users\\u', 'C:\\x.exe'),
+    );
     assert.deepEqual(beside.command, { command: `${dir}\\node.exe`, args: [script] });
   });
 
@@ -89,16 +114,28 @@ describe('locating the claude CLI', () => {
     const missing = await locateCli(undefined, broken);
     assert.equal(missing.command, undefined);
     assert.match(missing.problem ?? '', /claude\.cmd runs .*claude\.exe, which is missing/);
-    const foreign = await locateCli(`${tools}\\claude.cmd`, fakeHost('win32', { [`${tools}\\claude.cmd`]: '@echo off\r\nclaude-real %*' }, {}, 'C:\\Users\\u', 'C:\\n.exe'));
+    const foreign = await locateCli(
+      `${tools}\\claude.cmd`,
+      fakeHost('win32', { [`${tools}\\claude.cmd`]: '@echo off\r\nclaude-real %*' }, {}, 'C:\\Users\\u', 'C:\\n.exe'),
+    );
     assert.match(foreign.problem ?? '', /not an npm shim/);
     const native = 'C:\\Users\\u\\.local\\bin\\claude.exe';
-    const fallback = await locateCli(undefined, fakeHost('win32', { [`${tools}\\claude.cmd`]: EXE_SHIM, [native]: '' }, { PATH: tools }, 'C:\\Users\\u', 'C:\\n.exe'));
+    const fallback = await locateCli(
+      undefined,
+      fakeHost('win32', { [`${tools}\\claude.cmd`]: EXE_SHIM, [native]: '' }, { PATH: tools }, 'C:\\Users\\u', 'C:\\n.exe'),
+    );
     assert.deepEqual(fallback.command, { command: native, args: [] });
   });
 
   it('parses both shapes of shim, old (%~dp0) and new (%dp0%)', () => {
-    assert.deepEqual(parseCmdShim(EXE_SHIM, 'C:\\npm\\claude.cmd'), { target: 'C:\\npm\\node_modules\\@anthropic-ai\\claude-code\\bin\\claude.exe', script: false });
-    assert.deepEqual(parseCmdShim('@"%~dp0\\..\\lib\\cli.js" %*', 'C:\\npm\\bin\\claude.cmd'), { target: 'C:\\npm\\lib\\cli.js', script: true });
+    assert.deepEqual(parseCmdShim(EXE_SHIM, 'C:\\npm\\claude.cmd'), {
+      target: 'C:\\npm\\node_modules\\@anthropic-ai\\claude-code\\bin\\claude.exe',
+      script: false,
+    });
+    assert.deepEqual(parseCmdShim('@"%~dp0\\..\\lib\\cli.js" %*', 'C:\\npm\\bin\\claude.cmd'), {
+      target: 'C:\\npm\\lib\\cli.js',
+      script: true,
+    });
     assert.equal(parseCmdShim('@echo off', 'C:\\claude.cmd'), undefined);
   });
 
@@ -125,7 +162,10 @@ describe('locating the claude CLI', () => {
   it('the locator searches once, then only checks the file is still there; a removed binary is searched for again', async () => {
     const files: Record<string, string> = { '/a/claude': '', '/b/claude': '' };
     let checks = 0;
-    const host = { ...fakeHost('linux', files, { PATH: '/a:/b' }, '/home/u', '/usr/bin/node'), isRunnable: async (file: string) => (checks++, file in files) };
+    const host = {
+      ...fakeHost('linux', files, { PATH: '/a:/b' }, '/home/u', '/usr/bin/node'),
+      isRunnable: async (file: string) => (checks++, file in files),
+    };
     const locator = new CliLocator(host);
     assert.equal((await locator.locate(undefined)).path, '/a/claude');
     checks = 0;
@@ -137,13 +177,16 @@ describe('locating the claude CLI', () => {
   });
 
   it('the child inherits the environment, minus NODE_OPTIONS and stale caps, plus the quiet flags', () => {
-    const env = cliEnv({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: '5' }, {
-      HOME: '/home/u',
-      ANTHROPIC_BASE_URL: 'http://x',
-      CLAUDE_CODE_OAUTH_TOKEN: 't',
-      NODE_OPTIONS: '--inspect',
-      MAX_THINKING_TOKENS: '9',
-    });
+    const env = cliEnv(
+      { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '5' },
+      {
+        HOME: '/home/u',
+        ANTHROPIC_BASE_URL: 'http://x',
+        CLAUDE_CODE_OAUTH_TOKEN: 't',
+        NODE_OPTIONS: '--inspect',
+        MAX_THINKING_TOKENS: '9',
+      },
+    );
     assert.equal(env.HOME, '/home/u');
     assert.equal(env.ANTHROPIC_BASE_URL, 'http://x');
     assert.equal(env.CLAUDE_CODE_OAUTH_TOKEN, 't');

@@ -128,7 +128,8 @@ export async function locateCli(explicit: string | undefined, host: LocateHost =
   if (explicit) {
     // Checked at every use, not only when set: the file could be swapped after it was accepted.
     const checked = await host.checkPath?.(candidates[0]!);
-    if (checked?.problem) return { path: undefined, command: undefined, searched: candidates, refused: `${candidates[0]} ${checked.problem}` };
+    if (checked?.problem)
+      return { path: undefined, command: undefined, searched: candidates, refused: `${candidates[0]} ${checked.problem}` };
     // What was checked is what runs: the link's target, not a link that could be re-pointed since.
     if (checked?.real && (await host.isRunnable(checked.real))) {
       const resolved = await resolveCommand(checked.real, host);

@@ -53,7 +53,8 @@ export class CliManager {
   readonly pool: WarmPool;
   private readonly running = new Set<CliProcess>();
   private closed = false;
-  private versionCache: { path: string; signature: string | undefined; version: string | undefined; problem: string | undefined } | undefined;
+  private versionCache:
+    { path: string; signature: string | undefined; version: string | undefined; problem: string | undefined } | undefined;
   private lastAuthFailure: CliHealth['lastAuthFailure'];
   private readonly locator: CliLocator;
 
@@ -123,13 +124,7 @@ export class CliManager {
     }
   }
 
-  private async drive(
-    cliPath: string,
-    command: CliCommand,
-    request: ChatRequest,
-    signal: AbortSignal,
-    sink: TurnSink,
-  ): Promise<void> {
+  private async drive(cliPath: string, command: CliCommand, request: ChatRequest, signal: AbortSignal, sink: TurnSink): Promise<void> {
     if (signal.aborted) throw abortError();
     // Locating and making the work directory awaited: close() may have collected the running processes since.
     if (this.closed) throw new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' });
@@ -157,9 +152,13 @@ export class CliManager {
       if (exit.spawnError) {
         this.versionCache = undefined;
         this.locator.forget();
-        throw new ProxyError('service_unavailable', `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code ?? exit.spawnError.message}). ${INSTALL_HINT}`, {
-          code: 'cli_not_startable',
-        });
+        throw new ProxyError(
+          'service_unavailable',
+          `Claude CLI at ${cliPath} could not be started (${exit.spawnError.code ?? exit.spawnError.message}). ${INSTALL_HINT}`,
+          {
+            code: 'cli_not_startable',
+          },
+        );
       }
     } finally {
       this.running.delete(child);

@@ -115,15 +115,19 @@ describe('cliPath rules, on real files', () => {
     assert.deepEqual(await checkCliPath(link), { real: good });
   });
 
-  test('a directory on the way that belongs to another account: refused', { skip: isRoot ? false : 'needs root to chown a directory to nobody' }, async () => {
-    const theirs = path.join(dir, 'theirs-dir');
-    await mkdir(theirs);
-    const inside = path.join(theirs, 'claude');
-    await writeFile(inside, await readFile(good));
-    await chmod(inside, 0o755);
-    await chown(theirs, NOBODY, NOBODY);
-    assert.match(cliPathProblem(inside) ?? '', /theirs-dir, which belongs to another account \(uid 65534\)/);
-  });
+  test(
+    'a directory on the way that belongs to another account: refused',
+    { skip: isRoot ? false : 'needs root to chown a directory to nobody' },
+    async () => {
+      const theirs = path.join(dir, 'theirs-dir');
+      await mkdir(theirs);
+      const inside = path.join(theirs, 'claude');
+      await writeFile(inside, await readFile(good));
+      await chmod(inside, 0o755);
+      await chown(theirs, NOBODY, NOBODY);
+      assert.match(cliPathProblem(inside) ?? '', /theirs-dir, which belongs to another account \(uid 65534\)/);
+    },
+  );
 
   test('a link is run as the file it led to when checked, not re-read at spawn', async () => {
     const { locateCli, systemHost } = await import('./cli-locate.js');
@@ -138,7 +142,11 @@ describe('cliPath rules, on real files', () => {
     const writable = await copy('from-flag', 0o777);
     const flagged = await startTestProxy({ cliPath: writable });
     try {
-      const chat = await postJson(`${flagged.url}/v1/messages`, { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] });
+      const chat = await postJson(`${flagged.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.equal(chat.status, 503);
       assert.match(((await chat.json()) as { error: { message: string } }).error.message, /refused: .*writable by group or others/);
       const health = (await (await fetch(`${flagged.url}/health`)).json()) as { status: string; cli: { problem: string } };

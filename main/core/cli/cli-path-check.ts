@@ -22,7 +22,11 @@ export function cliPathProblem(file: string, uid: number | undefined = process.g
   if (!path.isAbsolute(file)) return 'must be an absolute path';
   try {
     const real = realpathSync(file);
-    return problemOf(real, chain(real).map((entry) => statSync(entry)), uid);
+    return problemOf(
+      real,
+      chain(real).map((entry) => statSync(entry)),
+      uid,
+    );
   } catch (error) {
     return statFailure(error);
   }
@@ -67,7 +71,8 @@ function problemOf(real: string, [info, ...dirs]: Stats[], uid: number | undefin
     const name = entries[index];
     if (!ours(dir, uid)) return `is in ${name}, which belongs to another account (uid ${dir.uid}), who could swap the file`;
     // A sticky directory (like /tmp) lets others add files, but not rename or replace ours.
-    if ((dir.mode & 0o022) !== 0 && (dir.mode & 0o1000) === 0) return `is in ${name}, which group or others can write to, so they could swap the file`;
+    if ((dir.mode & 0o022) !== 0 && (dir.mode & 0o1000) === 0)
+      return `is in ${name}, which group or others can write to, so they could swap the file`;
   }
   return undefined;
 }

@@ -23,7 +23,11 @@ describe('a CLI process', () => {
   it('a spawn that throws reaches the client as the usual 503, with the reason', async () => {
     const proxy = await startTestProxy({ env: { BROKEN: 'a\0b' } });
     try {
-      const response = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const response = await postJson(`${proxy.url}/v1/messages`, {
+        model: 'sonnet',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.equal(response.status, 503);
       const body = (await response.json()) as { type: string; error: { type: string; message: string } };
       assert.equal(body.error.type, 'api_error');
@@ -46,16 +50,38 @@ describe('a CLI process', () => {
     const runs: string[][] = [];
     const kills: [number, string][] = [];
     // By full path: a bare `taskkill` is looked for in the current directory first.
-    treeKiller('win32', (file, args) => runs.push([file, ...args]), () => assert.fail('no signals on Windows'), { SystemRoot: 'D:\\WIN' })(42, 'SIGTERM');
-    treeKiller('win32', (file, args) => runs.push([file, ...args]), () => assert.fail('no signals on Windows'), {})(7, 'SIGKILL');
+    treeKiller(
+      'win32',
+      (file, args) => runs.push([file, ...args]),
+      () => assert.fail('no signals on Windows'),
+      { SystemRoot: 'D:\\WIN' },
+    )(42, 'SIGTERM');
+    treeKiller(
+      'win32',
+      (file, args) => runs.push([file, ...args]),
+      () => assert.fail('no signals on Windows'),
+      {},
+    )(7, 'SIGKILL');
     assert.deepEqual(runs, [
       ['D:\\WIN\\System32\\taskkill.exe', '/T', '/F', '/PID', '42'],
       ['C:\\Windows\\System32\\taskkill.exe', '/T', '/F', '/PID', '7'],
     ]);
-    for (const platform of ['linux', 'darwin'] as const) treeKiller(platform, () => assert.fail('no taskkill'), (pid, signal) => void kills.push([pid, signal]))(42, 'SIGTERM');
-    assert.deepEqual(kills, [[-42, 'SIGTERM'], [-42, 'SIGTERM']]);
-    treeKiller('linux', () => {}, () => {
-      throw Object.assign(new Error('gone'), { code: 'ESRCH' });
-    })(42, 'SIGKILL');
+    for (const platform of ['linux', 'darwin'] as const)
+      treeKiller(
+        platform,
+        () => assert.fail('no taskkill'),
+        (pid, signal) => void kills.push([pid, signal]),
+      )(42, 'SIGTERM');
+    assert.deepEqual(kills, [
+      [-42, 'SIGTERM'],
+      [-42, 'SIGTERM'],
+    ]);
+    treeKiller(
+      'linux',
+      () => {},
+      () => {
+        throw Object.assign(new Error('gone'), { code: 'ESRCH' });
+      },
+    )(42, 'SIGKILL');
   });
 });

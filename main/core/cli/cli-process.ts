@@ -89,7 +89,11 @@ export class CliProcess {
    * Spawns at once. Output handlers can be given now or attached later (a
    * process started ahead of its request, waiting on stdin).
    */
-  constructor(launch: CliLaunch, private readonly options: CliProcessOptions, handlers?: CliOutputHandlers) {
+  constructor(
+    launch: CliLaunch,
+    private readonly options: CliProcessOptions,
+    handlers?: CliOutputHandlers,
+  ) {
     this.handlers = handlers;
     this.killTree = options.killTree ?? treeKiller();
     const framer = new LineFramer(options.maxLineBytes, (bytes) => this.handlers?.onOversizeLine?.(bytes));

@@ -35,10 +35,21 @@ const streamEvent = (event: unknown, extra: object = {}) => json({ type: 'stream
 const messageStart = (id: string) =>
   streamEvent({
     type: 'message_start',
-    message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 5, output_tokens: 1 } },
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [],
+      usage: { input_tokens: 5, output_tokens: 1 },
+    },
   });
 const blockStart = (index: number, type = 'text') =>
-  streamEvent({ type: 'content_block_start', index, content_block: type === 'text' ? { type, text: '' } : { type, id: 't', name: 'n', input: {} } });
+  streamEvent({
+    type: 'content_block_start',
+    index,
+    content_block: type === 'text' ? { type, text: '' } : { type, id: 't', name: 'n', input: {} },
+  });
 const textDelta = (index: number, text: string) => streamEvent({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
 const blockStop = (index: number) => streamEvent({ type: 'content_block_stop', index });
 const messageDelta = (stopReason: string, outputTokens: number) =>
@@ -46,7 +57,11 @@ const messageDelta = (stopReason: string, outputTokens: number) =>
 const messageStop = (abandoned?: string) =>
   streamEvent({ type: 'message_stop' }, abandoned ? { abandoned_blocks: { api_message_id: abandoned, from_block_index: 0 } } : {});
 const assistant = (id: string, content: unknown[], extra: object = {}) =>
-  json({ type: 'assistant', message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content, usage: { input_tokens: 5, output_tokens: 1 } }, ...extra });
+  json({
+    type: 'assistant',
+    message: { id, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content, usage: { input_tokens: 5, output_tokens: 1 } },
+    ...extra,
+  });
 const result = (extra: object = {}) =>
   json({
     type: 'result',
@@ -231,7 +246,10 @@ describe('cli-turn stop sequences', () => {
 
   it('sends a held prefix in full once it turns out not to be a stop sequence', () => {
     const events = lineEvents(streamedText(['Hello S', 'ure thing']), stops('STOP'));
-    assert.deepEqual(events.filter((event) => event.type === 'text'), texts(0, 'Hello ', 'Sure thing'));
+    assert.deepEqual(
+      events.filter((event) => event.type === 'text'),
+      texts(0, 'Hello ', 'Sure thing'),
+    );
     assert.deepEqual(events.at(-1), { type: 'end', stopReason: 'end_turn', stopSequence: null, usage: usage(5, 9) });
   });
 
@@ -299,7 +317,10 @@ describe('cli-turn max_tokens', () => {
   });
 
   it('closes the block exactly once when its content_block_stop came first (the CLI order)', () => {
-    const events = lineEvents([messageStart('msg_cap'), blockStart(0), textDelta(0, 'Once'), blockStop(0), messageDelta('max_tokens', 1), messageStop(), result()], PLAIN);
+    const events = lineEvents(
+      [messageStart('msg_cap'), blockStart(0), textDelta(0, 'Once'), blockStop(0), messageDelta('max_tokens', 1), messageStop(), result()],
+      PLAIN,
+    );
     assert.deepEqual(events.slice(2), [
       { type: 'text', index: 0, text: 'Once' },
       { type: 'block_stop', index: 0 },
@@ -400,7 +421,10 @@ describe('cli-turn robustness', () => {
       result({ is_error: true, result: 'API Error: 500', api_error_status: 500, stop_reason: 'stop_sequence' }),
     ];
     const events = lineEvents(lines, PLAIN);
-    assert.deepEqual(events.map((event) => event.type), ['start', 'block_start', 'text', 'error']);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['start', 'block_start', 'text', 'error'],
+    );
     const last = events.at(-1);
     assert.ok(last?.type === 'error');
     assert.equal(last.error.status, 502);

@@ -55,7 +55,12 @@ describe('the CLI watchdog', () => {
       const full = `${root}\\System32\\taskkill.exe`;
       await writeFile(full, `#!/bin/sh\necho "$@" >> '${log}'\n`);
       await chmod(full, 0o755);
-      const start = watchdogCommand('win32', process.execPath, { ...process.env, SystemRoot: root, PATH: `${dir}${path.delimiter}${process.env.PATH}` }, 'node');
+      const start = watchdogCommand(
+        'win32',
+        process.execPath,
+        { ...process.env, SystemRoot: root, PATH: `${dir}${path.delimiter}${process.env.PATH}` },
+        'node',
+      );
       assert.deepEqual(start.args, ['-e', WINDOWS_WATCHDOG, full]);
       assert.equal(watchdogCommand('win32', 'node.exe', {}, 'node').args.at(-1), 'C:\\Windows\\System32\\taskkill.exe');
       const watchdog = spawn(start.command, start.args, { env: start.env, stdio: ['pipe', 'ignore', 'inherit'] });

@@ -31,7 +31,12 @@ describe('LineFramer', () => {
     const e = bytes.indexOf(0xc3);
     const globe = bytes.indexOf(0xf0);
     const hand = bytes.indexOf(0xe2);
-    const chunks = [bytes.subarray(0, e + 1), bytes.subarray(e + 1, globe + 2), bytes.subarray(globe + 2, hand + 1), bytes.subarray(hand + 1)];
+    const chunks = [
+      bytes.subarray(0, e + 1),
+      bytes.subarray(e + 1, globe + 2),
+      bytes.subarray(globe + 2, hand + 1),
+      bytes.subarray(hand + 1),
+    ];
     assert.deepEqual(frame(chunks), ['{"text":"héllo 🌍 ✋"}']);
   });
 

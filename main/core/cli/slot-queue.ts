@@ -48,10 +48,14 @@ export class SlotQueue {
       const timer = setTimeout(() => {
         this.remove(waiter);
         reject(
-          new ProxyError('overloaded_error', `Waited ${Math.round(this.options.maxWaitMs / 1000)} s for a free Claude CLI slot; retry shortly`, {
-            code: 'queue_timeout',
-            headers: { 'Retry-After': '5' },
-          }),
+          new ProxyError(
+            'overloaded_error',
+            `Waited ${Math.round(this.options.maxWaitMs / 1000)} s for a free Claude CLI slot; retry shortly`,
+            {
+              code: 'queue_timeout',
+              headers: { 'Retry-After': '5' },
+            },
+          ),
         );
       }, this.options.maxWaitMs);
       const onAbort = () => {

@@ -50,12 +50,22 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
     clearTimeout(idleTimer);
     if (paused) return;
     idleTimer = setTimeout(
-      () => finish(new ProxyError('timeout_error', `The Claude CLI sent nothing for ${Math.round(limits.idleTimeoutMs / 1000)} s`, { code: 'idle_timeout' })),
+      () =>
+        finish(
+          new ProxyError('timeout_error', `The Claude CLI sent nothing for ${Math.round(limits.idleTimeoutMs / 1000)} s`, {
+            code: 'idle_timeout',
+          }),
+        ),
       limits.idleTimeoutMs,
     );
   };
   const totalTimer = setTimeout(
-    () => finish(new ProxyError('timeout_error', `The Claude CLI did not finish within ${Math.round(limits.requestTimeoutMs / 1000)} s`, { code: 'request_timeout' })),
+    () =>
+      finish(
+        new ProxyError('timeout_error', `The Claude CLI did not finish within ${Math.round(limits.requestTimeoutMs / 1000)} s`, {
+          code: 'request_timeout',
+        }),
+      ),
     limits.requestTimeoutMs,
   );
   // Nobody is listening any more: no final event, just end the process.

@@ -37,7 +37,10 @@ describe('TurnStream', () => {
     const run = manual();
     let drained = 0;
     run.sink().onDrain(() => drained++);
-    assert.deepEqual([1, 2, 3, 4].map((index) => run.sink().push(text(index))), [true, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((index) => run.sink().push(text(index))),
+      [true, true, true, false],
+    );
     await run.stream.next();
     assert.equal(drained, 0, 'three left: still over half');
     await run.stream.next();
@@ -55,7 +58,7 @@ describe('TurnStream', () => {
     assert.deepEqual(await run.stream.next(), { value: undefined, done: true });
   });
 
-  it('return() cancels at once, also a reader still waiting, and the abort is nobody\'s error', async () => {
+  it("return() cancels at once, also a reader still waiting, and the abort is nobody's error", async () => {
     const run = manual();
     const waiting = run.stream.next();
     await run.stream.return();

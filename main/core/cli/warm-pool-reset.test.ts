@@ -19,7 +19,12 @@ test('after reset (the CLI path changed) no refill starts the old program', asyn
   const fake = () => ({ running: true, pid: 1, exited: new Promise(() => {}), stop: async () => ({}) }) as unknown as CliProcess;
   const pool = new WarmPool(
     { enabled: true, maxWarm: 2, idleTimeoutMs: 600_000, memoryBudgetMb: 10_000, recentRequests: 20 },
-    { spawn: (launch) => (spawned.push(launch.command), fake()), logger: quiet, binarySignature: () => 'x', residentBytes: () => 100 * 1024 * 1024 },
+    {
+      spawn: (launch) => (spawned.push(launch.command), fake()),
+      logger: quiet,
+      binarySignature: () => 'x',
+      residentBytes: () => 100 * 1024 * 1024,
+    },
   );
   const launch = (command: string): CliLaunch => ({ command, args: ['--model=sonnet'], env: {}, cwd: '/w' });
   for (let i = 0; i < 5; i++) pool.take(launch('/old/claude'));

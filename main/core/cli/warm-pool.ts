@@ -121,7 +121,7 @@ export class WarmPool {
     const key = launchKey(launch);
     this.noteUse(key, launch);
     let found: CliProcess | undefined;
-    for (let index = 0; index < this.warm.length && !found; ) {
+    for (let index = 0; index < this.warm.length && !found;) {
       const entry = this.warm[index]!;
       if (entry.key !== key) {
         index++;
@@ -240,7 +240,12 @@ export class WarmPool {
       // A tie keeps what is already warm: a client that changes a per-request value such as `max_tokens` on
       // every request would otherwise have each new kind displace the last, ending a warm process nobody used
       // for every request it makes (20 processes for 10 requests). So the pool's waste stays below maxWarm.
-      .sort((a, b) => b[1] - a[1] || Number(this.isWarm(b[0])) - Number(this.isWarm(a[0])) || this.keys.get(b[0])!.lastUsed - this.keys.get(a[0])!.lastUsed)
+      .sort(
+        (a, b) =>
+          b[1] - a[1] ||
+          Number(this.isWarm(b[0])) - Number(this.isWarm(a[0])) ||
+          this.keys.get(b[0])!.lastUsed - this.keys.get(a[0])!.lastUsed,
+      )
       .map(([key]) => key);
     const targets = new Map<string, number>();
     let left = this.capacity();

@@ -47,10 +47,14 @@ export function requireAccessKey(settings: () => { accessKey?: string | undefine
       if (presented !== undefined) {
         logger.warn('Wrong access key', { clientIp: address, failures: failures.add(address), path: ctx.path.slice(0, 200) });
       }
-      throw new ProxyError('authentication_error', 'This proxy requires its access key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`', {
-        code: 'invalid_access_key',
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
+      throw new ProxyError(
+        'authentication_error',
+        'This proxy requires its access key: send it as `Authorization: Bearer <key>` or `x-api-key: <key>`',
+        {
+          code: 'invalid_access_key',
+          headers: { 'WWW-Authenticate': 'Bearer' },
+        },
+      );
     }
     await next();
   };

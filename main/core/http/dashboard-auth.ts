@@ -80,17 +80,26 @@ export function dashboardAuth(deps: DashboardAuthDeps, failures: AddressWindow, 
       }
       const parsed = tradeSchema.safeParse(ctx.state.body);
       if (!parsed.success) {
-        throw new ProxyError('invalid_request_error', 'Send {"token": "<the token from the URL the proxy printed>"}', { code: 'invalid_body', details: { field: 'token', issue: 'missing or not a string' } });
+        throw new ProxyError('invalid_request_error', 'Send {"token": "<the token from the URL the proxy printed>"}', {
+          code: 'invalid_body',
+          details: { field: 'token', issue: 'missing or not a string' },
+        });
       }
       const secret = deps.dashboardSecret?.();
-      if (!secret) throw new ProxyError('service_unavailable', 'The dashboard secret could not be read or created; see the proxy’s log', { code: 'dashboard_secret_unavailable' });
+      if (!secret)
+        throw new ProxyError('service_unavailable', 'The dashboard secret could not be read or created; see the proxy’s log', {
+          code: 'dashboard_secret_unavailable',
+        });
       if (!keysMatch(parsed.data.token, secret)) {
         refuseIfLimited(ctx, failures);
         failed(ctx, 'token');
         throw tokenRequired('This token is not the dashboard’s: open the URL the proxy printed at start', 'invalid_dashboard_token');
       }
       const accessKey = deps.settings().accessKey;
-      if (keyRequired(deps) && (parsed.data.accessKey === undefined || accessKey === undefined || !keysMatch(parsed.data.accessKey, accessKey))) {
+      if (
+        keyRequired(deps) &&
+        (parsed.data.accessKey === undefined || accessKey === undefined || !keysMatch(parsed.data.accessKey, accessKey))
+      ) {
         if (parsed.data.accessKey !== undefined) {
           refuseIfLimited(ctx, failures);
           failed(ctx, 'access key');
@@ -101,7 +110,13 @@ export function dashboardAuth(deps: DashboardAuthDeps, failures: AddressWindow, 
         });
       }
       const value = expected()!;
-      ctx.cookies.set(sessionCookieName(secret), value, { httpOnly: true, sameSite: 'strict', path: '/dashboard', maxAge: COOKIE_MAX_AGE_MS, overwrite: true });
+      ctx.cookies.set(sessionCookieName(secret), value, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/dashboard',
+        maxAge: COOKIE_MAX_AGE_MS,
+        overwrite: true,
+      });
       ctx.body = { authenticated: true, accessKeyRequired: keyRequired(deps), pageKey: pageKey(secret, value) };
     },
     require(ctx) {
@@ -109,7 +124,10 @@ export function dashboardAuth(deps: DashboardAuthDeps, failures: AddressWindow, 
       if (holds === true) return;
       refuseIfLimited(ctx, failures);
       if (holds === false) failed(ctx, 'session cookie or page key');
-      throw tokenRequired('The dashboard needs its token: open the URL the proxy printed at start (…/dashboard/#token=…)', 'dashboard_token_required');
+      throw tokenRequired(
+        'The dashboard needs its token: open the URL the proxy printed at start (…/dashboard/#token=…)',
+        'dashboard_token_required',
+      );
     },
   };
 }

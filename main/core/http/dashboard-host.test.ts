@@ -8,7 +8,16 @@ import { isAllowedDashboardHost, isAllowedHost } from './security.js';
 test('bound to 0.0.0.0: the API takes any name (the key protects it), the dashboard only loopback names or the address it was reached on', () => {
   const local = { localAddress: '::ffff:192.168.1.5', localPort: 8000 };
   assert.equal(isAllowedHost('evil.test:8000', '0.0.0.0'), true);
-  for (const host of ['evil.test:8000', 'evil.test', 'my-desktop.lan:8000', '192.168.1.5:9999', '192.168.1.6:8000', '0.0.0.0:8000', '192.168.1.5:8000@evil', '']) {
+  for (const host of [
+    'evil.test:8000',
+    'evil.test',
+    'my-desktop.lan:8000',
+    '192.168.1.5:9999',
+    '192.168.1.6:8000',
+    '0.0.0.0:8000',
+    '192.168.1.5:8000@evil',
+    '',
+  ]) {
     assert.equal(isAllowedDashboardHost(host, '0.0.0.0', local), false, host);
   }
   for (const host of ['127.0.0.1:8000', 'localhost:8000', '[::1]:8000', 'app.localhost:8000', '192.168.1.5:8000']) {

@@ -32,7 +32,12 @@ describe('dashboard files', () => {
     await writeFile(path.join(bundle, 'styles.css'), 'body{}');
     proxy = await startTestProxy({ bridge: true });
     const secret = (await readFile(path.join(proxy.dataDir, 'dashboard-secret'), 'utf8')).trim();
-    const parts = { bridge: () => proxy.bridge, settings: () => proxy.proxy.currentSettings, dashboardSecret: () => secret, logger: silentLogger };
+    const parts = {
+      bridge: () => proxy.bridge,
+      settings: () => proxy.proxy.currentSettings,
+      dashboardSecret: () => secret,
+      logger: silentLogger,
+    };
     // A bare app with only the dashboard, pointed at a fake bundle (or none): no build needed for these tests.
     const app = new Koa<ProxyState>();
     app.use(errorHandler(silentLogger));
@@ -131,7 +136,11 @@ describe('dashboard API', () => {
     assert.equal((await postJson(invokeUrl(proxy, 'proxy:explode'), {}, auth())).status, 404);
     assert.equal((await postJson(invokeUrl(proxy, 'toString'), {}, auth())).status, 404);
     assert.equal((await fetch(invokeUrl(proxy, 'proxy:getState'), { headers: auth() })).status, 405);
-    const text = await fetch(invokeUrl(proxy, 'requests:clear'), { method: 'POST', headers: auth({ 'content-type': 'text/plain' }), body: '{}' });
+    const text = await fetch(invokeUrl(proxy, 'requests:clear'), {
+      method: 'POST',
+      headers: auth({ 'content-type': 'text/plain' }),
+      body: '{}',
+    });
     assert.equal(text.status, 415);
     assert.equal((await postJson(invokeUrl(proxy, 'proxy:getState'), '{not json', auth())).status, 400);
   });
@@ -175,7 +184,9 @@ describe('dashboard API', () => {
   test('the dashboard is neither rate-limited nor put in the request log', async () => {
     proxy.proxy.clearRequests();
     const tracked = proxy.proxy.trackedClients;
-    const statuses = await Promise.all(Array.from({ length: 90 }, () => postJson(invokeUrl(proxy, 'limits:list'), {}, auth()).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 90 }, () => postJson(invokeUrl(proxy, 'limits:list'), {}, auth()).then((r) => r.status)),
+    );
     assert.deepEqual(new Set(statuses), new Set([200]));
     assert.equal((await fetch(`${proxy.url}/dashboard`, { redirect: 'manual' })).status, 302);
     assert.equal(proxy.proxy.requests().length, 0);

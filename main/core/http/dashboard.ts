@@ -75,7 +75,11 @@ export interface DashboardDeps extends DashboardAuthDeps {
   now?: () => number;
 }
 
-export function dashboard(deps: DashboardDeps, bundleDir: () => string = defaultBundleDir, failures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now)) {
+export function dashboard(
+  deps: DashboardDeps,
+  bundleDir: () => string = defaultBundleDir,
+  failures = new AddressWindow(AUTH_FAILURES_PER_MINUTE, deps.now),
+) {
   const parseJson = jsonBody(() => 256 * 1024);
   const json = requireJson();
   const auth = dashboardAuth(deps, failures, deps.logger);
@@ -116,7 +120,10 @@ export function dashboard(deps: DashboardDeps, bundleDir: () => string = default
       allow(ctx, 'GET');
       const bridge = bridgeOf(deps);
       if (streams >= MAX_EVENT_STREAMS) {
-        throw new ProxyError('service_unavailable', `Too many dashboard event streams open (${MAX_EVENT_STREAMS}); close some pages`, { code: 'too_many_streams', headers: { 'Retry-After': '5' } });
+        throw new ProxyError('service_unavailable', `Too many dashboard event streams open (${MAX_EVENT_STREAMS}); close some pages`, {
+          code: 'too_many_streams',
+          headers: { 'Retry-After': '5' },
+        });
       }
       streams += 1;
       return streamEvents(ctx, bridge, () => (streams -= 1));
@@ -127,7 +134,10 @@ export function dashboard(deps: DashboardDeps, bundleDir: () => string = default
       const bridge = bridgeOf(deps);
       const channel = decodePart(invoke[1]!);
       if (!isInvokeChannel(channel)) {
-        throw new ProxyError('not_found_error', `Unknown channel ${channel.slice(0, 100)}`, { code: 'unknown_channel', details: { field: 'channel', issue: 'not in the contract' } });
+        throw new ProxyError('not_found_error', `Unknown channel ${channel.slice(0, 100)}`, {
+          code: 'unknown_channel',
+          details: { field: 'channel', issue: 'not in the contract' },
+        });
       }
       await json(ctx, () => parseJson(ctx, async () => undefined));
       const body = ctx.state.body as { payload?: unknown } | undefined;
@@ -153,7 +163,10 @@ function decodePart(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new ProxyError('invalid_request_error', 'Malformed percent-escape in the path', { code: 'malformed_path', details: { field: 'path', issue: 'invalid percent-encoding' } });
+    throw new ProxyError('invalid_request_error', 'Malformed percent-escape in the path', {
+      code: 'malformed_path',
+      details: { field: 'path', issue: 'invalid percent-encoding' },
+    });
   }
 }
 

@@ -35,7 +35,10 @@ export function errorHandler(logger: Logger) {
     } catch (thrown) {
       const error = fromKoa(thrown);
       if (error.status >= 500 && error.code === 'api_error') {
-        logger.error('Unhandled error in request', { requestId: ctx.state.requestId, error: String((error.cause as Error)?.stack ?? error.cause) });
+        logger.error('Unhandled error in request', {
+          requestId: ctx.state.requestId,
+          error: String((error.cause as Error)?.stack ?? error.cause),
+        });
       }
       renderError(ctx, error);
     }

@@ -43,6 +43,8 @@ export function healthWire(health: Health) {
     uptime_seconds: health.uptimeSeconds,
     cli: { available: cli.available, path: cli.path, version: cli.version, problem: cli.problem, last_auth_failure: cli.lastAuthFailure },
     processes: { active: processes.active, queued: processes.queued, max: processes.max, max_queue: processes.maxQueue },
-    ...(pool ? { pool: { enabled: pool.enabled, warm: pool.warm, max_warm: pool.maxWarm, hits: pool.hits, misses: pool.misses, keys: pool.keys } } : {}),
+    ...(pool
+      ? { pool: { enabled: pool.enabled, warm: pool.warm, max_warm: pool.maxWarm, hits: pool.hits, misses: pool.misses, keys: pool.keys } }
+      : {}),
   };
 }

@@ -46,7 +46,11 @@ async function readBytes(ctx: ProxyContext, limit: number): Promise<Buffer> {
   let length: string | undefined = ctx.get('Content-Length') || undefined;
   if (encoding !== 'identity') {
     const decoder = DECODERS[encoding];
-    if (!decoder) throw new ProxyError('unsupported_media_type', 'Unsupported Content-Encoding', { code: 'unsupported_media_type', details: { field: 'Content-Encoding', issue: 'use gzip, deflate, br or none' } });
+    if (!decoder)
+      throw new ProxyError('unsupported_media_type', 'Unsupported Content-Encoding', {
+        code: 'unsupported_media_type',
+        details: { field: 'Content-Encoding', issue: 'use gzip, deflate, br or none' },
+      });
     // pipeline, not pipe: an aborted upload must fail the decoder too, or the read would wait forever.
     stream = pipeline(ctx.req, decoder(), () => undefined);
     length = undefined;
@@ -56,7 +60,8 @@ async function readBytes(ctx: ProxyContext, limit: number): Promise<Buffer> {
     return await getRawBody(stream, { limit, length });
   } catch (error) {
     const status = (error as { status?: unknown; type?: unknown })?.status;
-    if (status === 413) throw new ProxyError('request_too_large', 'Request body is larger than the configured limit', { code: 'body_too_large' });
+    if (status === 413)
+      throw new ProxyError('request_too_large', 'Request body is larger than the configured limit', { code: 'body_too_large' });
     throw invalidBody(`Malformed request: the body could not be read (${describeReadError(error)})`, 'unreadable body');
   }
 }
@@ -125,7 +130,11 @@ export function assertJsonShape(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH, ma
     } else if (byte === 0x2c && depth > 0 && open[depth] === OPEN_ARRAY) {
       values += 1;
     }
-    if (values > maxValues) throw shapeError(`more than ${maxValues} JSON values`, `the body holds more than ${maxValues} JSON values (objects, arrays and array elements)`);
+    if (values > maxValues)
+      throw shapeError(
+        `more than ${maxValues} JSON values`,
+        `the body holds more than ${maxValues} JSON values (objects, arrays and array elements)`,
+      );
   }
 }
 

@@ -11,11 +11,15 @@ export function rateLimit(limiter: RateLimiter) {
     ctx.set('X-RateLimit-Remaining', String(decision.remaining));
     ctx.set('X-RateLimit-Reset', String(decision.resetAt));
     if (!decision.allowed) {
-      throw new ProxyError('rate_limit_error', `Rate limit exceeded: ${decision.limit} requests per minute; retry in ${decision.retryAfter} s`, {
-        code: 'rate_limit_exceeded',
-        headers: { 'Retry-After': String(decision.retryAfter) },
-        details: { issue: 'rate limit exceeded' },
-      });
+      throw new ProxyError(
+        'rate_limit_error',
+        `Rate limit exceeded: ${decision.limit} requests per minute; retry in ${decision.retryAfter} s`,
+        {
+          code: 'rate_limit_exceeded',
+          headers: { 'Retry-After': String(decision.retryAfter) },
+          details: { issue: 'rate limit exceeded' },
+        },
+      );
     }
     await next();
   };

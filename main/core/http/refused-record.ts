@@ -56,7 +56,8 @@ export function recordRefusals(deps: RefusalDeps, budget = new AddressWindow(REF
     const address = ctx.request.socket.remoteAddress ?? 'unknown';
     const count = budget.add(address);
     if (count > budget.limit) {
-      if (count === budget.limit + 1) deps.logger.warn('More refused requests from this address this minute are not put in the request log', { clientIp: address });
+      if (count === budget.limit + 1)
+        deps.logger.warn('More refused requests from this address this minute are not put in the request log', { clientIp: address });
       return;
     }
     const all = total.add('all');
@@ -99,6 +100,7 @@ function refusalOf(error: unknown): { status: number; code: string; type: string
   }
   // koa-body's own 413 (an http-error); the error handler renders it as body_too_large.
   const status = (error as { status?: unknown })?.status;
-  if (status === 413) return { status, code: 'body_too_large', type: 'request_too_large', message: 'Request body is larger than the configured limit' };
+  if (status === 413)
+    return { status, code: 'body_too_large', type: 'request_too_large', message: 'Request body is larger than the configured limit' };
   return undefined;
 }

@@ -49,7 +49,8 @@ function errorOf(body: unknown): { type: string; code: string; message: string }
 }
 
 function describeThrown(thrown: unknown): ResponseSummary {
-  if (thrown instanceof ProxyError) return { status: thrown.status, error: { type: thrown.type, code: thrown.code, message: thrown.message }, thrown: true };
+  if (thrown instanceof ProxyError)
+    return { status: thrown.status, error: { type: thrown.type, code: thrown.code, message: thrown.message }, thrown: true };
   // koa-body and Koa throw http-errors; anything else is a 500 whose internals stay out of the log.
   const status = (thrown as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

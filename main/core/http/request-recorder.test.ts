@@ -13,7 +13,14 @@ function started() {
   let now = 1_000;
   const updates: string[] = [];
   log.on('updated', (record) => updates.push(record.state));
-  const recorder = new RequestRecorder(log, () => now, { id: 'req_1', clientIp: '127.0.0.1', method: 'POST', path: '/v1/messages', api: 'anthropic', userAgent: null });
+  const recorder = new RequestRecorder(log, () => now, {
+    id: 'req_1',
+    clientIp: '127.0.0.1',
+    method: 'POST',
+    path: '/v1/messages',
+    api: 'anthropic',
+    userAgent: null,
+  });
   return { log, recorder, updates, advance: (ms: number) => (now += ms), record: () => log.get('req_1')! };
 }
 
@@ -62,14 +69,18 @@ describe('RequestRecorder', () => {
     assert.deepEqual([gone.record().state, gone.record().status], ['cancelled', 499]);
   });
 
-  it('a failure after the answer began is the turn\'s; one before it is the response\'s', () => {
+  it("a failure after the answer began is the turn's; one before it is the response's", () => {
     const midStream = started();
     midStream.recorder.turn({ type: 'error', error: new ProxyError('api_error', 'upstream died', { code: 'upstream' }) });
     midStream.recorder.finish({ status: 200, error: null, thrown: false });
     assert.deepEqual([midStream.record().state, midStream.record().error?.message], ['failed', 'upstream died']);
 
     const refused = started();
-    refused.recorder.finish({ status: 404, error: { type: 'not_found_error', code: 'model_not_found', message: 'no such model' }, thrown: true });
+    refused.recorder.finish({
+      status: 404,
+      error: { type: 'not_found_error', code: 'model_not_found', message: 'no such model' },
+      thrown: true,
+    });
     assert.deepEqual([refused.record().state, refused.record().status, refused.record().error?.code], ['failed', 404, 'model_not_found']);
   });
 });

@@ -14,10 +14,7 @@ import type { RequestLog } from '../request-log.js';
 /** What is kept of a body or an answer when `logBodies` is on. */
 const MAX_KEPT_CHARS = 64 * 1024;
 
-type Outcome =
-  | { kind: 'done'; event: Extract<RunEvent, { type: 'end' }> }
-  | { kind: 'failed'; error: ProxyError }
-  | { kind: 'cancelled' };
+type Outcome = { kind: 'done'; event: Extract<RunEvent, { type: 'end' }> } | { kind: 'failed'; error: ProxyError } | { kind: 'cancelled' };
 
 export interface ResponseSummary {
   status: number;
@@ -118,7 +115,13 @@ export class RequestRecorder {
       this.log.update(this.id, { state: status >= 400 ? 'failed' : 'done', status, durationMs, ...(error ? { error } : {}) });
     } else if (outcome.kind === 'failed') {
       const { error } = outcome;
-      this.log.update(this.id, { ...responseText, state: 'failed', status: error.status, durationMs, error: { type: error.type, code: error.code, message: error.message } });
+      this.log.update(this.id, {
+        ...responseText,
+        state: 'failed',
+        status: error.status,
+        durationMs,
+        error: { type: error.type, code: error.code, message: error.message },
+      });
     } else {
       const { usage, stopReason } = outcome.event;
       this.log.update(this.id, {

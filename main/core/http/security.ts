@@ -41,7 +41,11 @@ function isLoopbackName(name: string): boolean {
  * interface when bound to all of them). A rebinding page's Host is its own
  * name, so it never matches.
  */
-export function isAllowedDashboardHost(hostHeader: string | undefined, bindHost: string, local: { localAddress?: string | undefined; localPort?: number | undefined }): boolean {
+export function isAllowedDashboardHost(
+  hostHeader: string | undefined,
+  bindHost: string,
+  local: { localAddress?: string | undefined; localPort?: number | undefined },
+): boolean {
   const match = hostHeader === undefined ? null : HOST_VALUE.exec(hostHeader.trim());
   const name = match?.[1]?.toLowerCase();
   if (name === undefined) return false;
@@ -69,13 +73,19 @@ export function hostAndOriginGuard(settings: () => { host: string; allowedOrigin
     const { host, allowedOrigins } = settings();
     // One Host, and an origin-form target: an absolute-form target (`GET http://evil.com/…`) would
     // name another host than the one checked here (RFC 9112 §3.2.2), and two Hosts are ambiguous.
-    const hostLines = ctx.req.rawHeaders.filter((_, index) => index % 2 === 0 && ctx.req.rawHeaders[index]!.toLowerCase() === 'host').length;
+    const hostLines = ctx.req.rawHeaders.filter(
+      (_, index) => index % 2 === 0 && ctx.req.rawHeaders[index]!.toLowerCase() === 'host',
+    ).length;
     const target = ctx.req.url ?? '';
     if (hostLines > 1 || !(target.startsWith('/') || (target === '*' && ctx.method === 'OPTIONS'))) {
-      throw new ProxyError('permission_error', 'Request refused: one Host header and a path-only request target are required (DNS rebinding protection)', {
-        code: 'host_not_allowed',
-        details: { field: 'Host', issue: hostLines > 1 ? 'more than one Host header' : 'absolute-form request target' },
-      });
+      throw new ProxyError(
+        'permission_error',
+        'Request refused: one Host header and a path-only request target are required (DNS rebinding protection)',
+        {
+          code: 'host_not_allowed',
+          details: { field: 'Host', issue: hostLines > 1 ? 'more than one Host header' : 'absolute-form request target' },
+        },
+      );
     }
     const dashboard = isDashboardPath(ctx.path);
     const hostHeader = ctx.get('Host') || undefined;
@@ -90,20 +100,31 @@ export function hostAndOriginGuard(settings: () => { host: string; allowedOrigin
     const sameOrigin = origin === `http://${ctx.get('Host')}`;
     if (origin && !sameOrigin) {
       if (dashboard) {
-        throw new ProxyError('permission_error', `Origin ${origin.slice(0, 200)} may not use the dashboard: only its own page may (allowedOrigins opens the API only)`, {
-          code: 'origin_not_allowed',
-          details: { field: 'Origin', issue: 'not the dashboard’s own origin' },
-        });
+        throw new ProxyError(
+          'permission_error',
+          `Origin ${origin.slice(0, 200)} may not use the dashboard: only its own page may (allowedOrigins opens the API only)`,
+          {
+            code: 'origin_not_allowed',
+            details: { field: 'Origin', issue: 'not the dashboard’s own origin' },
+          },
+        );
       }
       if (!allowedOrigins.includes(origin)) {
-        throw new ProxyError('permission_error', `Origin ${origin} is not allowed to use this proxy; add it to allowedOrigins in settings`, {
-          code: 'origin_not_allowed',
-          details: { field: 'Origin', issue: 'not in allowedOrigins' },
-        });
+        throw new ProxyError(
+          'permission_error',
+          `Origin ${origin} is not allowed to use this proxy; add it to allowedOrigins in settings`,
+          {
+            code: 'origin_not_allowed',
+            details: { field: 'Origin', issue: 'not in allowedOrigins' },
+          },
+        );
       }
       ctx.set('Access-Control-Allow-Origin', origin);
       ctx.vary('Origin');
-      ctx.set('Access-Control-Expose-Headers', 'X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Claude-Proxy-Ignored');
+      ctx.set(
+        'Access-Control-Expose-Headers',
+        'X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Claude-Proxy-Ignored',
+      );
       if (ctx.method === 'OPTIONS') {
         ctx.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
         ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'content-type');

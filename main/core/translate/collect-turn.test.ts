@@ -125,7 +125,12 @@ describe('TurnCollector', () => {
     ]).result();
     const completion = openaiCompletion(turn, 'c', 'gpt-4o', NOW);
     assert.equal(completion.choices[0]?.finish_reason, 'length');
-    assert.deepEqual(completion.usage, { prompt_tokens: 35, completion_tokens: 7, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 } });
+    assert.deepEqual(completion.usage, {
+      prompt_tokens: 35,
+      completion_tokens: 7,
+      total_tokens: 42,
+      prompt_tokens_details: { cached_tokens: 20 },
+    });
     assert.deepEqual(anthropicMessage(turn, 'm').usage, {
       input_tokens: 10,
       output_tokens: 7,

@@ -42,7 +42,12 @@ describe('anthropicEvent details', () => {
   it('ends with stop_sequence set when a stop sequence ended the turn', () => {
     const frames = sseFrames(
       anthropicEvent(
-        { type: 'end', stopReason: 'stop_sequence', stopSequence: 'STOP', usage: { inputTokens: 3, outputTokens: 4, cacheCreationInputTokens: 1, cacheReadInputTokens: 2 } },
+        {
+          type: 'end',
+          stopReason: 'stop_sequence',
+          stopSequence: 'STOP',
+          usage: { inputTokens: 3, outputTokens: 4, cacheCreationInputTokens: 1, cacheReadInputTokens: 2 },
+        },
         MODEL,
       ),
     );
@@ -75,7 +80,11 @@ describe('anthropicEvent details', () => {
   it('keeps a payload with newlines on one data line', () => {
     const frame = anthropicEvent({ type: 'text', index: 0, text: 'line one\nline two\r\n\n' }, MODEL);
     const [parsed] = sseFrames(frame);
-    assert.deepEqual(parsed?.data, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'line one\nline two\r\n\n' } });
+    assert.deepEqual(parsed?.data, {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: 'line one\nline two\r\n\n' },
+    });
   });
 
   it('anthropicPing is a ping event', () => {

@@ -45,7 +45,10 @@ export function anthropicEvent(event: TurnEvent, model: string): string {
         'content_block_start',
       );
     case 'text':
-      return sseFrame({ type: 'content_block_delta', index: event.index, delta: { type: 'text_delta', text: event.text } }, 'content_block_delta');
+      return sseFrame(
+        { type: 'content_block_delta', index: event.index, delta: { type: 'text_delta', text: event.text } },
+        'content_block_delta',
+      );
     case 'thinking':
       return sseFrame(
         { type: 'content_block_delta', index: event.index, delta: { type: 'thinking_delta', thinking: event.thinking } },

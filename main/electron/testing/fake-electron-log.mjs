@@ -1,5 +1,8 @@
 // A stand-in for 'electron-log/main', for app-wiring.test.ts: log lines go to stdout as "LOG level message".
-const line = (level) => (...params) => process.stdout.write(`LOG ${level} ${params.join(' ')}\n`);
+const line =
+  (level) =>
+  (...params) =>
+    process.stdout.write(`LOG ${level} ${params.join(' ')}\n`);
 export default {
   transports: {
     file: { level: 'info', maxSize: 0, fileName: 'main.log', resolvePathFn: () => '', getFile: () => ({ path: '' }) },

@@ -86,7 +86,12 @@ export class FakeBrowserWindow extends EventEmitter {
     this.webContents = new FakeWebContents();
     FakeBrowserWindow.windows.push(this);
     app.emit('web-contents-created', {}, this.webContents);
-    report('window', { webPreferences: options.webPreferences, show: options.show, minWidth: options.minWidth, minHeight: options.minHeight });
+    report('window', {
+      webPreferences: options.webPreferences,
+      show: options.show,
+      minWidth: options.minWidth,
+      minHeight: options.minHeight,
+    });
   }
   static getAllWindows() {
     return FakeBrowserWindow.windows;
@@ -190,7 +195,11 @@ async function drive(tray) {
   report('ipc.badPayload', await call('proxy:setPort', page.webContents.url, { port: 0 }));
   report('ipc.channels', { channels: [...handlers.keys()].sort() });
   const saved = await call('settings:update', page.webContents.url, { rateLimit: { burst: 3 } });
-  report('ipc.settings', { ok: saved.ok && saved.result.ok, burst: saved.result?.settings?.rateLimit.burst, launchAtLogin: saved.result?.settings?.launchAtLogin });
+  report('ipc.settings', {
+    ok: saved.ok && saved.result.ok,
+    burst: saved.result?.settings?.rateLimit.burst,
+    launchAtLogin: saved.result?.settings?.launchAtLogin,
+  });
   const served = await protocolHandler(new Request(page.webContents.url));
   report('protocol.page', { status: served.status, csp: served.headers.get('content-security-policy') });
   report('navigation', { opened: page.webContents.openHandler({ url: 'javascript:alert(1)' }) });

@@ -34,7 +34,10 @@ type Value = Raw | null | boolean | number | string | Value[] | { [key: string]:
 function toJson(value: Value): string {
   if (value instanceof Raw) return value.text;
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -42,8 +45,33 @@ const deepArray = (n: number) => new Raw('['.repeat(n) + ']'.repeat(n));
 const deepObject = (n: number) => new Raw('{"a":'.repeat(n) + '1' + '}'.repeat(n));
 
 const RAW_LITERALS = [
-  'NaN', 'Infinity', '-Infinity', '1e309', '-1e309', '-0', '1e-400', '0x10', '01', '.5', '+1', '9'.repeat(400), 'undefined',
-  "'single'", '"\\ud800"', '"\\udfff\\ud800"', '"\\u0000"', '"\\x41"', '"unterminated', '[1,]', '{,}', '{"a":1 "b":2}', 'tru', 'nul', '/* c */ 1', '-', '""',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '-1e309',
+  '-0',
+  '1e-400',
+  '0x10',
+  '01',
+  '.5',
+  '+1',
+  '9'.repeat(400),
+  'undefined',
+  "'single'",
+  '"\\ud800"',
+  '"\\udfff\\ud800"',
+  '"\\u0000"',
+  '"\\x41"',
+  '"unterminated',
+  '[1,]',
+  '{,}',
+  '{"a":1 "b":2}',
+  'tru',
+  'nul',
+  '/* c */ 1',
+  '-',
+  '""',
 ];
 
 function weird(rng: Rng): Value {
@@ -53,7 +81,20 @@ function weird(rng: Rng): Value {
     case 1:
       return rng.pick([null, true, false, 0, -1, 1.5, 2 ** 53 + 1, 1e21, -1e21, 4294967296]);
     case 2:
-      return rng.pick(['', ' ', 'sonnet', 'gpt-4o', 'claude-', 'claude-' + 'x'.repeat(200), '\u0000', '\u202e\u0007', '😀'.repeat(50), '--model=opus', '$(id)', 'x'.repeat(rng.int(4000))]);
+      return rng.pick([
+        '',
+        ' ',
+        'sonnet',
+        'gpt-4o',
+        'claude-',
+        'claude-' + 'x'.repeat(200),
+        '\u0000',
+        '\u202e\u0007',
+        '😀'.repeat(50),
+        '--model=opus',
+        '$(id)',
+        'x'.repeat(rng.int(4000)),
+      ]);
     case 3:
       return rng.pick<Value>([[], [null], [[]], [1, 'a', {}], ['x'.repeat(100)]]);
     case 4:
@@ -61,7 +102,9 @@ function weird(rng: Rng): Value {
     case 5:
       return rng.pick([deepArray(rng.pick([64, 1000, 10_000])), deepObject(rng.pick([64, 1000, 10_000]))]);
     default:
-      return new Raw(rng.pick(['{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"prototype":{"polluted":1}}']));
+      return new Raw(
+        rng.pick(['{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"prototype":{"polluted":1}}']),
+      );
   }
 }
 
@@ -72,7 +115,14 @@ const POST_PATHS: Record<string, Api> = {
   '/v1/chat/completions': 'openai',
   '/openai/v1/chat/completions': 'openai',
 };
-const GET_PATHS = ['/v1/models', '/openai/v1/models', '/v1/models/sonnet', '/openai/v1/models/claude-3-5-sonnet-20241022', '/v1/models/gpt-4o', '/health'];
+const GET_PATHS = [
+  '/v1/models',
+  '/openai/v1/models',
+  '/v1/models/sonnet',
+  '/openai/v1/models/claude-3-5-sonnet-20241022',
+  '/v1/models/gpt-4o',
+  '/health',
+];
 
 function baseBody(api: Api, id: number): { [key: string]: Value } {
   const content = `ECHO:fuzz-${id}`;
@@ -82,9 +132,29 @@ function baseBody(api: Api, id: number): { [key: string]: Value } {
 }
 
 const FIELD_PATHS = [
-  'model', 'messages', 'messages.0', 'messages.0.role', 'messages.0.content', 'messages.0.content.0', 'messages.0.content.0.type',
-  'messages.0.content.0.text', 'max_tokens', 'max_completion_tokens', 'stream', 'stop', 'stop_sequences', 'system', 'thinking',
-  'thinking.budget_tokens', 'n', 'stream_options', 'stream_options.include_usage', 'metadata', 'temperature', 'tools', 'x-unknown',
+  'model',
+  'messages',
+  'messages.0',
+  'messages.0.role',
+  'messages.0.content',
+  'messages.0.content.0',
+  'messages.0.content.0.type',
+  'messages.0.content.0.text',
+  'max_tokens',
+  'max_completion_tokens',
+  'stream',
+  'stop',
+  'stop_sequences',
+  'system',
+  'thinking',
+  'thinking.budget_tokens',
+  'n',
+  'stream_options',
+  'stream_options.include_usage',
+  'metadata',
+  'temperature',
+  'tools',
+  'x-unknown',
 ];
 
 /** Sets `path` (dots) in a copy of `body`, creating objects on the way. */
@@ -145,7 +215,10 @@ function postBody(rng: Rng, api: Api, id: number, maxBody: number): { family: st
         [{ role: 'user', content: [] }],
         [{ role: 'user', content: null }],
         [{ role: 'user' }],
-        [{ role: 'user', content: 'ECHO:a' }, { role: 'assistant', content: 'prefill' }],
+        [
+          { role: 'user', content: 'ECHO:a' },
+          { role: 'assistant', content: 'prefill' },
+        ],
         Array.from({ length: 200 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `m${i}` })),
         [{ role: 'user', content: 'x', tool_calls: [{ function: { name: 1, arguments: {} } }] }],
       ]);
@@ -154,13 +227,39 @@ function postBody(rng: Rng, api: Api, id: number, maxBody: number): { family: st
     case 4: {
       const cut = rng.int(text.length);
       const junk = rng.pick(RAW_LITERALS);
-      const variants = [text.slice(0, cut), text.slice(0, cut) + junk + text.slice(cut), `${text}${junk}`, `${text}${text}`, '', ' \n\t', `\uFEFF${text}`, text.replace(/:/, '::')];
+      const variants = [
+        text.slice(0, cut),
+        text.slice(0, cut) + junk + text.slice(cut),
+        `${text}${junk}`,
+        `${text}${text}`,
+        '',
+        ' \n\t',
+        `\uFEFF${text}`,
+        text.replace(/:/, '::'),
+      ];
       return { family: 'syntax', text: rng.pick(variants) };
     }
     case 5:
-      return { family: 'toplevel', text: toJson(rng.pick<Value>(['[]', '"s"', '1', 'null', 'true', `[${text}]`].map((t) => new Raw(t)).concat([deepArray(10_000), deepObject(10_000)]))) };
+      return {
+        family: 'toplevel',
+        text: toJson(
+          rng.pick<Value>(
+            ['[]', '"s"', '1', 'null', 'true', `[${text}]`].map((t) => new Raw(t)).concat([deepArray(10_000), deepObject(10_000)]),
+          ),
+        ),
+      };
     case 6: {
-      const where = rng.pick(['metadata', 'messages', 'messages.0.content', 'messages.0.content.0', 'system', 'stop_sequences', 'stop', 'x-deep', 'stream_options']);
+      const where = rng.pick([
+        'metadata',
+        'messages',
+        'messages.0.content',
+        'messages.0.content.0',
+        'system',
+        'stop_sequences',
+        'stop',
+        'x-deep',
+        'stream_options',
+      ]);
       return { family: 'deep', text: toJson(setPath(base, where, rng.chance(0.5) ? deepArray(10_000) : deepObject(10_000))) };
     }
     case 7: {
@@ -170,7 +269,12 @@ function postBody(rng: Rng, api: Api, id: number, maxBody: number): { family: st
     }
     case 8: {
       const inner = text.slice(1);
-      const key = rng.pick(['"__proto__":{"polluted":1}', '"constructor":{"prototype":{"polluted":1}}', '"__proto__":null', '"prototype":{"polluted":1}']);
+      const key = rng.pick([
+        '"__proto__":{"polluted":1}',
+        '"constructor":{"prototype":{"polluted":1}}',
+        '"__proto__":null',
+        '"prototype":{"polluted":1}',
+      ]);
       const spliced = rng.chance(0.5) ? `{${key},${inner}` : text.replace('{"role"', `{${key},"role"`);
       return { family: 'proto', text: spliced };
     }
@@ -186,7 +290,16 @@ function postBody(rng: Rng, api: Api, id: number, maxBody: number): { family: st
     }
     default: {
       const bytes = Buffer.from(text);
-      const bad = rng.pick([[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf], [0x80], [0xe2, 0x82]]);
+      const bad = rng.pick([
+        [0xff],
+        [0xfe, 0xff],
+        [0xc3, 0x28],
+        [0xed, 0xa0, 0x80],
+        [0xf8, 0x88, 0x80, 0x80, 0x80],
+        [0xc0, 0xaf],
+        [0x80],
+        [0xe2, 0x82],
+      ]);
       const at = rng.chance(0.5) ? bytes.indexOf('fuzz-') : rng.int(bytes.length);
       return { family: 'utf8', text: Buffer.concat([bytes.subarray(0, at), Buffer.from(bad), bytes.subarray(at)]) };
     }
@@ -210,15 +323,54 @@ export interface FuzzCase {
   expect?: number;
 }
 
-const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json; charset=latin1', 'application/json;;;'];
-const OTHER_TYPES = ['text/json', 'application/json-patch+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/*', '*/*', 'application/jsonx', 'application/json, text/plain'];
-const ALLOWED_HOSTS = (port: number) => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, '127.0.0.1', `127.9.8.7:${port}`, `app.localhost:${port}`];
-const BAD_HOSTS = ['evil.com', '127.0.0.1.evil.com', 'localhost.evil.com', 'attacker.example:80', '0.0.0.0', '10.0.0.1', '[::ffff:127.0.0.1]', '127.1'];
-const BAD_ORIGINS = (port: number) => ['null', 'http://localhost:1', `https://127.0.0.1:${port}`, `http://127.0.0.1:${port}.evil.com`, 'https://evil.example', 'file://'];
+const JSON_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'Application/JSON',
+  'application/json; charset=latin1',
+  'application/json;;;',
+];
+const OTHER_TYPES = [
+  'text/json',
+  'application/json-patch+json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/*',
+  '*/*',
+  'application/jsonx',
+  'application/json, text/plain',
+];
+const ALLOWED_HOSTS = (port: number) => [
+  `127.0.0.1:${port}`,
+  `localhost:${port}`,
+  `[::1]:${port}`,
+  '127.0.0.1',
+  `127.9.8.7:${port}`,
+  `app.localhost:${port}`,
+];
+const BAD_HOSTS = [
+  'evil.com',
+  '127.0.0.1.evil.com',
+  'localhost.evil.com',
+  'attacker.example:80',
+  '0.0.0.0',
+  '10.0.0.1',
+  '[::ffff:127.0.0.1]',
+  '127.1',
+];
+const BAD_ORIGINS = (port: number) => [
+  'null',
+  'http://localhost:1',
+  `https://127.0.0.1:${port}`,
+  `http://127.0.0.1:${port}.evil.com`,
+  'https://evil.example',
+  'file://',
+];
 
 function chunked(body: Buffer, rng: Rng): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const size = Math.min(body.length - at, 1 + rng.int(4096));
     parts.push(Buffer.from(`${size.toString(16)}\r\n`), body.subarray(at, at + size), Buffer.from('\r\n'));
     at += size;
@@ -245,7 +397,17 @@ function oddTarget(rng: Rng): string {
     '/HEALTH',
     '/health/',
   ]);
-  const query = rng.pick(['', '?', '?limit=-1', '?after_id=%ZZ', '?__proto__[polluted]=1', '?constructor[prototype][polluted]=1', `?q=${'x'.repeat(rng.int(6000))}`, '?a=1&a=2&a[]=3', '?beta=true']);
+  const query = rng.pick([
+    '',
+    '?',
+    '?limit=-1',
+    '?after_id=%ZZ',
+    '?__proto__[polluted]=1',
+    '?constructor[prototype][polluted]=1',
+    `?q=${'x'.repeat(rng.int(6000))}`,
+    '?a=1&a=2&a[]=3',
+    '?beta=true',
+  ]);
   return path + query;
 }
 
@@ -254,8 +416,18 @@ export function generate(seed: number, count: number, port: number, maxBody: num
   const cases: FuzzCase[] = [];
   for (let id = 0; id < count; id++) {
     const headers: string[] = [];
-    if (rng.chance(0.3)) headers.push(rng.pick(['anthropic-version: 2023-06-01', 'x-api-key: sk-ant-fuzz', 'anthropic-version: ' + 'z'.repeat(200)]));
-    if (rng.chance(0.1)) headers.push(rng.pick(['Authorization: Bearer x', 'Accept: text/event-stream', 'Expect: 100-continue', 'X-Forwarded-For: 8.8.8.8', 'User-Agent: ' + 'u'.repeat(2000)]));
+    if (rng.chance(0.3))
+      headers.push(rng.pick(['anthropic-version: 2023-06-01', 'x-api-key: sk-ant-fuzz', 'anthropic-version: ' + 'z'.repeat(200)]));
+    if (rng.chance(0.1))
+      headers.push(
+        rng.pick([
+          'Authorization: Bearer x',
+          'Accept: text/event-stream',
+          'Expect: 100-continue',
+          'X-Forwarded-For: 8.8.8.8',
+          'User-Agent: ' + 'u'.repeat(2000),
+        ]),
+      );
     const kind = rng.int(20);
     if (kind < 3) {
       // GET endpoints: odd paths, query strings and headers; any method.
@@ -283,7 +455,8 @@ export function generate(seed: number, count: number, port: number, maxBody: num
         const encoding = rng.pick(['identity', 'bogus', 'gzip', 'gzip', 'deflate', 'br', 'gzip, gzip', 'compress']);
         headers.push(`Content-Encoding: ${encoding}`);
         if (['gzip', 'deflate', 'br'].includes(encoding)) {
-          const packed = encoding === 'gzip' ? zlib.gzipSync(body) : encoding === 'deflate' ? zlib.deflateSync(body) : zlib.brotliCompressSync(body);
+          const packed =
+            encoding === 'gzip' ? zlib.gzipSync(body) : encoding === 'deflate' ? zlib.deflateSync(body) : zlib.brotliCompressSync(body);
           // Sometimes not compressed at all, or cut short: what a broken client sends.
           c.body = rng.pick([packed, packed, body, packed.subarray(0, rng.int(packed.length))]);
         } else if (encoding !== 'identity') c.expect = 415; // refused before a byte is read, whatever the size
@@ -291,7 +464,10 @@ export function generate(seed: number, count: number, port: number, maxBody: num
     } else if (kind === 4) {
       // Node keeps the first of duplicate Content-Type lines.
       c.family = 'ctype-dup';
-      const lines = rng.pick([['Content-Type: application/json', 'Content-Type: text/plain'], ['Content-Type: text/plain', 'Content-Type: application/json']]);
+      const lines = rng.pick([
+        ['Content-Type: application/json', 'Content-Type: text/plain'],
+        ['Content-Type: text/plain', 'Content-Type: application/json'],
+      ]);
       headers.push(...lines);
       if (lines[0]!.endsWith('text/plain')) c.expect = 415;
     } else {
@@ -330,4 +506,3 @@ export function generate(seed: number, count: number, port: number, maxBody: num
   }
   return cases;
 }
-

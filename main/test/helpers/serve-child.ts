@@ -30,15 +30,34 @@ export interface ServeChild {
 }
 
 export function requireProc(): void {
-  assert.ok(existsSync('/proc/self/status') && existsSync('/proc/self/fd'), 'this test reads /proc/<pid>/status and /proc/<pid>/fd: it needs Linux /proc');
+  assert.ok(
+    existsSync('/proc/self/status') && existsSync('/proc/self/fd'),
+    'this test reads /proc/<pid>/status and /proc/<pid>/fd: it needs Linux /proc',
+  );
 }
 
-export async function startServeChild(options: { settings?: object; env?: NodeJS.ProcessEnv; maxFiles?: number } = {}): Promise<ServeChild> {
+export async function startServeChild(
+  options: { settings?: object; env?: NodeJS.ProcessEnv; maxFiles?: number } = {},
+): Promise<ServeChild> {
   requireProc();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-serve-child-'));
   await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify(options.settings ?? {}));
   const port = await freePort();
-  const args = ['--import', 'tsx', 'main/serve.ts', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--claude-path', FAKE_CLI, '--log-level', 'warn'];
+  const args = [
+    '--import',
+    'tsx',
+    'main/serve.ts',
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    dataDir,
+    '--claude-path',
+    FAKE_CLI,
+    '--log-level',
+    'warn',
+  ];
   // exec, so the pid is the proxy's own and the limit is the one it runs under.
   const limit = options.maxFiles ? `ulimit -n ${options.maxFiles} && ` : '';
   const child: ChildProcess = spawn('/bin/sh', ['-c', `${limit}exec "$0" "$@"`, process.execPath, ...args], {
@@ -49,7 +68,15 @@ export async function startServeChild(options: { settings?: object; env?: NodeJS
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(() => fetch(`${url}/health`).then((response) => response.ok || undefined, () => undefined), 30_000, 100).catch(() => {
+  await waitFor(
+    () =>
+      fetch(`${url}/health`).then(
+        (response) => response.ok || undefined,
+        () => undefined,
+      ),
+    30_000,
+    100,
+  ).catch(() => {
     child.kill('SIGKILL');
     throw new Error(`serve did not start: ${stderr}`);
   });

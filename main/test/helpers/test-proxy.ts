@@ -73,7 +73,9 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     ...(options.now ? { now: options.now } : {}),
   });
   // Saves as the headless server does: only what the window changed (never the test's port 0 or fake CLI path).
-  const bridge = options.bridge ? new BridgeService(proxy, { persist: (_next, changed) => updateSettingsFile(dataDir, changed), limitsIntervalMs: 500 }) : undefined;
+  const bridge = options.bridge
+    ? new BridgeService(proxy, { persist: (_next, changed) => updateSettingsFile(dataDir, changed), limitsIntervalMs: 500 })
+    : undefined;
   if (bridge) proxy.attachBridge(bridge);
   await proxy.init();
   const { port } = await proxy.start();
@@ -109,7 +111,11 @@ export async function dashboardLink(url: string, dataDir = dataDirs.get(url)): P
  * Trades the token as the page does; answers the headers every dashboard API call needs: the session
  * cookie and the page key (which the page keeps in localStorage, out of reach of other ports).
  */
-export async function dashboardAuth(url: string, dataDir = dataDirs.get(url), headers: Record<string, string> = {}): Promise<{ cookie: string; 'x-dashboard-key': string }> {
+export async function dashboardAuth(
+  url: string,
+  dataDir = dataDirs.get(url),
+  headers: Record<string, string> = {},
+): Promise<{ cookie: string; 'x-dashboard-key': string }> {
   const token = new URL(await dashboardLink(url, dataDir)).hash.replace('#token=', '');
   const response = await postJson(`${url}/dashboard/api/session`, { token }, headers);
   const cookie = response.headers.get('set-cookie');
@@ -177,8 +183,16 @@ export interface WaitOptions {
  * Polls `probe` until it returns something other than undefined or false, and returns that. At the
  * deadline it throws, naming what was awaited: tests wait for the state they need, never a fixed time.
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions | number = {}, interval?: number): Promise<T> {
-  const { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = interval ?? 25, message = 'condition' } = typeof options === 'number' ? { timeoutMs: options } : options;
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  options: WaitOptions | number = {},
+  interval?: number,
+): Promise<T> {
+  const {
+    timeoutMs = DEFAULT_DEADLINE_MS,
+    intervalMs = interval ?? 25,
+    message = 'condition',
+  } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -250,7 +264,12 @@ export interface RawOptions {
  * unchanged (fetch and http.request would normalise them). Send `Connection: close`: the answer
  * is whatever arrives until the server closes the socket.
  */
-export function rawRequest(port: number, head: readonly string[], body: Buffer | string = '', options: RawOptions = {}): Promise<RawExchange> {
+export function rawRequest(
+  port: number,
+  head: readonly string[],
+  body: Buffer | string = '',
+  options: RawOptions = {},
+): Promise<RawExchange> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let error: string | undefined;
@@ -268,7 +287,10 @@ export function rawRequest(port: number, head: readonly string[], body: Buffer |
     });
     socket.on('connect', () => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      const payload = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), options.cutAt === undefined ? bytes : bytes.subarray(0, options.cutAt)]);
+      const payload = Buffer.concat([
+        Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'),
+        options.cutAt === undefined ? bytes : bytes.subarray(0, options.cutAt),
+      ]);
       // Cut once the partial body is handed to the kernel: the server reads it, then the end of the connection.
       socket.write(payload, () => {
         if (options.cutAt !== undefined) socket.destroy();
@@ -295,14 +317,15 @@ export function parseRawResponse(raw: Buffer): RawResponse | undefined {
     rest = rest.subarray(end + 4);
     if (status < 200) continue;
     const length = headers['content-length']?.[0];
-    const body = headers['transfer-encoding']?.[0] === 'chunked' ? dechunk(rest) : length !== undefined ? rest.subarray(0, Number(length)) : rest;
+    const body =
+      headers['transfer-encoding']?.[0] === 'chunked' ? dechunk(rest) : length !== undefined ? rest.subarray(0, Number(length)) : rest;
     return { status, headers, body };
   }
 }
 
 function dechunk(data: Buffer): Buffer {
   const parts: Buffer[] = [];
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const eol = data.indexOf('\r\n', at);
     const size = eol < 0 ? 0 : parseInt(data.subarray(at, eol).toString('latin1'), 16);
     if (!(size > 0)) return Buffer.concat(parts);
@@ -360,7 +383,10 @@ async function readProcDir(): Promise<string[]> {
   try {
     return await readdir('/proc');
   } catch (error) {
-    throw new Error(`this check counts processes through /proc, which is not readable here (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs Linux`, { cause: error });
+    throw new Error(
+      `this check counts processes through /proc, which is not readable here (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs Linux`,
+      { cause: error },
+    );
   }
 }
 
@@ -414,7 +440,10 @@ export function httpRequest(port: number, method: string, path: string, body?: u
         path,
         agent: options.agent ?? false,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...options.headers },
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...options.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
