@@ -83,3 +83,49 @@ describe('a client that stops reading a long streamed answer', () => {
     },
   );
 });
+
+describe('a client that stops reading, then leaves or never comes back (found in review)', () => {
+  let proxy: TestProxy;
+  before(async () => {
+    proxy = await startTestProxy({
+      // The idle limit also bounds how long a client may read nothing: short here, so the CLI's end can be awaited.
+      settings: { cli: { idleTimeoutMs: 1_000 } },
+      env: {
+        FAKE_CLAUDE_SCENARIO: 'fake-long',
+        FAKE_CLAUDE_LONG_DELTAS: String(DELTAS),
+        FAKE_CLAUDE_LONG_DELTA_BYTES: String(DELTA_BYTES),
+      },
+    });
+  });
+  after(() => proxy.close());
+
+  const body = JSON.stringify({ model: 'sonnet', max_tokens: 64_000, stream: true, messages: [{ role: 'user', content: 'long' }] });
+  const pausedClient = async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.pause();
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.write(
+      `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await waitFor(() => (proxy.proxy.stats().cliOutput.paused === 1 ? true : undefined), { message: 'the CLI paused' });
+    return socket;
+  };
+  const last = () => proxy.proxy.requests().at(-1)!;
+
+  test('a client reading nothing for the idle limit does not hold the CLI: it is ended, its slot freed', async () => {
+    const socket = await pausedClient();
+    await waitFor(() => (proxy.proxy.stats().cliProcesses === 0 ? true : undefined), { message: 'the stalled CLI ended' });
+    socket.destroy();
+    await waitFor(() => (last().state !== 'in_progress' ? true : undefined), { message: 'the request finished in the log' });
+    assert.notEqual(last().status, 200, 'not logged as a whole answer');
+  });
+
+  test('a client that resets the connection while the CLI is paused is logged as cancelled (499), not done', async () => {
+    const socket = await pausedClient();
+    socket.resetAndDestroy();
+    await waitFor(() => (last().state !== 'in_progress' ? true : undefined), { message: 'the request finished in the log' });
+    assert.equal(last().state, 'cancelled');
+    assert.equal(last().status, 499);
+    await waitFor(() => (proxy.proxy.stats().cliProcesses === 0 ? true : undefined), { message: 'its CLI ended' });
+  });
+});

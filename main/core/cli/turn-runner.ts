@@ -45,6 +45,10 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
   };
 
   let idleTimer: NodeJS.Timeout | undefined;
+  // While the client reads nothing the CLI's output is paused (backpressure), and its silence is not its
+  // fault; but a client that reads nothing for as long as the idle limit must not hold a CLI slot until
+  // the total limit, so the same limit then applies to the client.
+  let stallTimer: NodeJS.Timeout | undefined;
   let paused = false;
   const resetIdle = () => {
     clearTimeout(idleTimer);
@@ -92,12 +96,22 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
         paused = true;
         clearTimeout(idleTimer);
         child.pause();
+        stallTimer = setTimeout(
+          () =>
+            finish(
+              new ProxyError('timeout_error', `The client read nothing of the answer for ${Math.round(limits.idleTimeoutMs / 1000)} s`, {
+                code: 'client_stalled',
+              }),
+            ),
+          limits.idleTimeoutMs,
+        );
       }
     },
   });
   sink.onDrain(() => {
     if (!paused) return;
     paused = false;
+    clearTimeout(stallTimer);
     child.resume();
     resetIdle();
   });
@@ -109,6 +123,7 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
   const exit = await child.exited;
   clearTimeout(totalTimer);
   clearTimeout(idleTimer);
+  clearTimeout(stallTimer);
   signal.removeEventListener('abort', onAbort);
 
   // A spawn failure is the caller's to report (it knows the binary); any other early exit is a crash.

@@ -33,7 +33,12 @@ export function recordRequests(log: RequestLog, now: () => number = Date.now) {
     } finally {
       const body: unknown = ctx.body;
       if (!thrown && body instanceof Readable) {
-        finished(body, () => recorder.finish({ status: ctx.status, error: null, thrown: false }));
+        finished(body, (error) => {
+          // Cut short: the client left. When it leaves with unread data (it stopped reading, then reset the
+          // connection) the body ends before the response's 'close' reaches the handler, so say it here too.
+          if (error) recorder.cancelled();
+          recorder.finish({ status: ctx.status, error: null, thrown: false });
+        });
       } else {
         recorder.finish(thrown ?? { status: ctx.status, error: errorOf(body) ?? null, thrown: false });
       }
