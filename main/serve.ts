@@ -66,10 +66,16 @@ async function main(): Promise<void> {
     logger.warn(`Binding to ${settings.host}, which is not a loopback address: other machines can reach this proxy`);
   }
 
-  const proxy = new ProxyService({ settings, dataDir, logger, version: proxyVersion() });
-  // The window, in any browser on this machine: the same page and contract the desktop app uses.
-  const bridge = new BridgeService(proxy, { persist: (_settings, changed) => updateSettingsFile(dataDir, changed) });
-  proxy.attachBridge(bridge);
+  let bridge: BridgeService | undefined;
+  const proxy = new ProxyService({
+    settings,
+    dataDir,
+    logger,
+    version: proxyVersion(),
+    // The window, in any browser on this machine: the same page and contract the desktop app uses.
+    dashboardBridge: (host) =>
+      (bridge = new BridgeService(host, { persist: (_settings, changed) => updateSettingsFile(dataDir, changed) })),
+  });
   await proxy.init();
   try {
     const { url } = await proxy.start();
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
     logger.info(`Dashboard: ${proxy.dashboardLink(url)}`);
   } catch (error) {
     logger.error(error instanceof ServerError ? `${error.code}: ${error.message}` : String(error));
-    bridge.close();
+    bridge?.close();
     await proxy.shutdown();
     process.exitCode = 1;
     return;
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${reason}: stopping (ending CLI processes)`);
-    bridge.close();
+    bridge?.close();
     // A stuck disk or a CLI that ignores its signals must not keep the server from exiting; the watchdog ends any CLI left.
     setTimeout(() => {
       logger.error('Stopping took too long: exiting now');

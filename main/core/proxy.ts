@@ -32,6 +32,12 @@ export interface ProxyOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
   hostKind?: ProxySnapshot['hostKind'];
+  /**
+   * Builds the window contract served at /dashboard/api (the headless host;
+   * the Electron shell uses IPC instead). A factory, because the bridge works
+   * over this service: it is handed the service's narrow host interface.
+   */
+  dashboardBridge?: (host: BridgeHost) => DashboardBridge;
 }
 
 /** Counts that must return to their baseline once nothing is in flight (leak checks). */
@@ -59,7 +65,6 @@ export class ProxyService implements BridgeHost {
   private readonly warnings = new Set<string>();
   private settings: Settings;
   private lastError: ServerErrorInfo | null = null;
-  private bridge: DashboardBridge | undefined;
   private readonly pruneTimer: NodeJS.Timeout;
   private history: RequestHistory | undefined;
   private initializing: Promise<void> | undefined;
@@ -78,6 +83,8 @@ export class ProxyService implements BridgeHost {
     });
     this.limiter = new RateLimiter(options.settings.rateLimit, options.now);
     const now = options.now ?? Date.now;
+    // Before the app: it serves the bridge. The bridge only subscribes to the request log while it is built.
+    const bridge = options.dashboardBridge?.(this);
     this.health = { cli: this.cli, version: options.version, startedAt: now(), now };
     const app = createApp({
       settings: () => this.settings,
@@ -87,7 +94,7 @@ export class ProxyService implements BridgeHost {
       logger: options.logger,
       inflight: this.inflight,
       health: async () => healthWire(await proxyHealth(this.health)),
-      bridge: () => this.bridge,
+      bridge,
       dashboardSecret: () => this.dashboardSecret,
       now,
     });
@@ -99,15 +106,6 @@ export class ProxyService implements BridgeHost {
     );
     this.pruneTimer = setInterval(() => this.limiter.prune(), 60_000);
     this.pruneTimer.unref();
-  }
-
-  /**
-   * Serves the window contract at /dashboard/api (the headless host); the
-   * Electron shell uses IPC instead. Set after construction because the bridge
-   * is built over this service.
-   */
-  attachBridge(bridge: DashboardBridge): void {
-    this.bridge = bridge;
   }
 
   /**

@@ -22,7 +22,7 @@ export interface AppParts extends RouterDeps {
   logger: Logger;
   now: () => number;
   /** The window contract, served at /dashboard/api when a host attached one (404 otherwise). */
-  bridge: () => DashboardBridge | undefined;
+  bridge: DashboardBridge | undefined;
   /** The dashboard's per-install secret once read (undefined: the dashboard API lets nobody in). */
   dashboardSecret?: () => string | undefined;
 }

@@ -33,7 +33,7 @@ describe('dashboard files', () => {
     proxy = await startTestProxy({ bridge: true });
     const secret = (await readFile(path.join(proxy.dataDir, 'dashboard-secret'), 'utf8')).trim();
     const parts = {
-      bridge: () => proxy.bridge,
+      bridge: proxy.bridge,
       settings: () => proxy.proxy.currentSettings,
       dashboardSecret: () => secret,
       logger: silentLogger,

@@ -70,7 +70,8 @@ export function defaultBundleDir(): string {
 
 export interface DashboardDeps extends DashboardAuthDeps {
   /** Answers undefined when no host attached one: the API is then a 404. */
-  bridge: () => DashboardBridge | undefined;
+  /** The window contract; absent where the window uses IPC instead (the desktop shell). */
+  bridge: DashboardBridge | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -171,7 +172,7 @@ function decodePart(part: string): string {
 }
 
 function bridgeOf(deps: Pick<DashboardDeps, 'bridge'>): DashboardBridge {
-  const bridge = deps.bridge();
+  const bridge = deps.bridge;
   if (!bridge) {
     throw new ProxyError('not_found_error', 'The dashboard API is not available in this process', { code: 'bridge_not_attached' });
   }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { BridgeHost } from '../../core/bridge/bridge-host.js';
 import { BridgeService } from '../../core/bridge/bridge-service.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { ProxyService } from '../../core/proxy.js';
@@ -64,6 +65,7 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     // Off unless a test turns it on: the leak checks count every live CLI process, and warm ones are alive by design.
     pool: { ...base.pool, enabled: false, ...overrides.pool },
   };
+  let bridge: BridgeService | undefined;
   const proxy = new ProxyService({
     settings,
     dataDir,
@@ -71,12 +73,17 @@ export async function startTestProxy(options: TestProxyOptions = {}): Promise<Te
     version: '0.0.0-test',
     env: { ...process.env, FAKE_CLAUDE_PID_DIR: pidDir, FAKE_CLAUDE_GATE_DIR: gateDir, ...options.env },
     ...(options.now ? { now: options.now } : {}),
+    // Saves as the headless server does: only what the window changed (never the test's port 0 or fake CLI path).
+    ...(options.bridge
+      ? {
+          dashboardBridge: (host: BridgeHost) =>
+            (bridge = new BridgeService(host, {
+              persist: (_next, changed) => updateSettingsFile(dataDir, changed),
+              limitsIntervalMs: 500,
+            })),
+        }
+      : {}),
   });
-  // Saves as the headless server does: only what the window changed (never the test's port 0 or fake CLI path).
-  const bridge = options.bridge
-    ? new BridgeService(proxy, { persist: (_next, changed) => updateSettingsFile(dataDir, changed), limitsIntervalMs: 500 })
-    : undefined;
-  if (bridge) proxy.attachBridge(bridge);
   await proxy.init();
   const { port } = await proxy.start();
   dataDirs.set(`http://127.0.0.1:${port}`, dataDir);
