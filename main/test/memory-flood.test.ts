@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RequestRecord } from '../../shared/request-record.js';
-import { startServeChild, type ServeChild } from './helpers/serve-child.js';
+import { startFloodTarget, type ServeChild } from './helpers/serve-child.js';
 import { dashboardAuth, postJson, waitFor } from './helpers/test-proxy.js';
 
 /**
@@ -29,16 +29,7 @@ describe('issue 9: a flood of huge and many-keyed bodies', () => {
   const sample = () => (peak = Math.max(peak, proxy.rss()));
 
   before(async () => {
-    proxy = await startServeChild({ settings: { pool: { enabled: false }, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
-    // One ordinary request first, so the baseline includes what serving at all costs.
-    const warm = await postJson(`${proxy.url}/v1/messages`, {
-      model: 'sonnet',
-      max_tokens: 5,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    assert.equal(warm.status, 200);
-    await warm.text();
-    baseline = proxy.rss();
+    ({ proxy, baseline } = await startFloodTarget());
   });
   after(() => proxy.close());
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { assertJsonShape } from '../core/http/json-body.js';
-import { startServeChild, type ServeChild } from './helpers/serve-child.js';
+import { startFloodTarget, type ServeChild } from './helpers/serve-child.js';
 import { postJson } from './helpers/test-proxy.js';
 
 /**
@@ -25,15 +25,7 @@ describe('issue 9: bodies of many small values', () => {
   let baseline: number;
 
   before(async () => {
-    proxy = await startServeChild({ settings: { pool: { enabled: false }, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } } });
-    const warm = await postJson(`${proxy.url}/v1/messages`, {
-      model: 'sonnet',
-      max_tokens: 5,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    assert.equal(warm.status, 200);
-    await warm.text();
-    baseline = proxy.rss();
+    ({ proxy, baseline } = await startFloodTarget());
   });
   after(() => proxy.close());
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FAKE_CLI, freePort, waitFor } from './test-proxy.js';
+import { FAKE_CLI, freePort, postJson, waitFor } from './test-proxy.js';
 
 /**
  * The headless proxy (`npm run serve`) in its own process, for tests that
@@ -98,4 +98,19 @@ export async function startServeChild(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A server for the flood tests: no warm pool and no rate limit to get in the
+ * way, and one ordinary request served first, so the resident memory it
+ * answers as `baseline` includes what serving at all costs.
+ */
+export async function startFloodTarget(): Promise<{ proxy: ServeChild; baseline: number }> {
+  const proxy = await startServeChild({
+    settings: { pool: { enabled: false }, rateLimit: { requestsPerMinute: 100_000, burst: 100_000 } },
+  });
+  const warm = await postJson(`${proxy.url}/v1/messages`, { model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(warm.status, 200);
+  await warm.text();
+  return { proxy, baseline: proxy.rss() };
 }
