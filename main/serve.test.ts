@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dashboardAuth, freePort, FAKE_CLI, postJson, waitFor } from './test/helpers/test-proxy.js';
+import { startServeChild, type ServeChild } from './test/helpers/serve-child.js';
+import { dashboardAuth, freePort, FAKE_CLI, postJson } from './test/helpers/test-proxy.js';
 
 /**
  * The headless entry as a user runs it, with its port, host and CLI given as
@@ -16,10 +17,9 @@ import { dashboardAuth, freePort, FAKE_CLI, postJson, waitFor } from './test/hel
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 describe('npm run serve: settings saved from the window', () => {
+  let server: ServeChild;
   let dataDir: string;
-  let child: ChildProcess;
   let url: string;
-  let stderr = '';
   const settingsFile = () =>
     readFile(path.join(dataDir, 'settings.json'), 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>);
   const update = async (patch: object) => {
@@ -30,51 +30,11 @@ describe('npm run serve: settings saved from the window', () => {
   };
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-serve-'));
-    await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify({ modelAliases: { mine: 'opus' }, logBodies: false }));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'main/serve.ts',
-        '--port',
-        String(port),
-        '--host',
-        '127.0.0.1',
-        '--data-dir',
-        dataDir,
-        '--claude-path',
-        FAKE_CLI,
-        '--log-level',
-        'warn',
-      ],
-      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    await waitFor(
-      () =>
-        fetch(`${url}/health`).then(
-          (response) => response.ok || undefined,
-          () => undefined,
-        ),
-      20_000,
-      100,
-    ).catch(() => {
-      throw new Error(`serve did not start: ${stderr}`);
-    });
+    server = await startServeChild({ settings: { modelAliases: { mine: 'opus' }, logBodies: false } });
+    ({ url, dataDir } = server);
   });
 
-  after(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => server.close());
 
   test('only the changed top-level keys are written, whole, next to what was there', async () => {
     assert.equal((await update({ rateLimit: { burst: 3 } })).ok, true);

@@ -39,7 +39,6 @@ export function requireProc(): void {
 export async function startServeChild(
   options: { settings?: object; env?: NodeJS.ProcessEnv; maxFiles?: number } = {},
 ): Promise<ServeChild> {
-  requireProc();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'ccp-serve-child-'));
   await writeFile(path.join(dataDir, 'settings.json'), JSON.stringify(options.settings ?? {}));
   const port = await freePort();
@@ -87,8 +86,8 @@ export async function startServeChild(
     pid,
     dataDir,
     stderr: () => stderr,
-    rss: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024,
-    fds: () => readdirSync(`/proc/${pid}/fd`).length,
+    rss: () => (requireProc(), Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024),
+    fds: () => (requireProc(), readdirSync(`/proc/${pid}/fd`).length),
     async close() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
