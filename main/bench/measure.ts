@@ -4,7 +4,7 @@ import type { ChatRequest } from '../core/api/chat-request.js';
 import { parseCliLine } from '../core/cli/cli-events.js';
 import { buildLaunch } from '../core/cli/cli-launch.js';
 import { LineFramer } from '../core/cli/line-framer.js';
-import { cliInputLines } from '../core/cli/cli-input.js';
+import { initializeLine, userLine } from '../core/cli/cli-input.js';
 
 /** One timed request: time to the first token of text, and to the end of the answer. */
 export interface Timing {
@@ -23,6 +23,10 @@ export function directSpawn(cliPath: string, cwd: string, env: NodeJS.ProcessEnv
     cliModel: model,
     system: 'You are terse.',
     messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+    tools: [],
+    toolChoice: { type: 'auto' },
+    parallelToolCalls: true,
+    jsonSchema: undefined,
     maxTokens: 256,
     stopSequences: [],
     thinking: false,
@@ -50,11 +54,7 @@ export function directSpawn(cliPath: string, cwd: string, env: NodeJS.ProcessEnv
       if (code !== 0) reject(new Error(`direct CLI exited with ${code}`));
       else resolve({ ttftMs: ttft, totalMs: performance.now() - started });
     });
-    child.stdin.end(
-      cliInputLines(request)
-        .map((line) => `${line}\n`)
-        .join(''),
-    );
+    child.stdin.end(`${initializeLine(request)}\n${userLine(request.messages[0]!.content, true)}\n`);
   });
 }
 

@@ -1,25 +1,17 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './chat-request.js';
-import {
-  anthropicImageBlock,
-  textBlock,
-  thinkingBlock,
-  toolResultBlock,
-  toolUseBlock,
-  MAX_BLOCKS,
-  MAX_MESSAGES,
-  toParts,
-} from './content.js';
+import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, textBlock, toContent, type ContentNotes } from './content.js';
+import { anthropicTool, anthropicToolChoice, anthropicTools, jsonSchemaObject, MAX_TOOLS, structuredSchema } from './tools.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
-const block = z.discriminatedUnion('type', [textBlock, anthropicImageBlock, toolUseBlock, toolResultBlock, thinkingBlock]);
-
-const message = z.object({
-  role: z.enum(['user', 'assistant']),
-  content: z.union([z.string(), z.array(block).max(MAX_BLOCKS)]),
+const message = z.looseObject({
+  // Claude Code sends `system` messages among the turns; they join the system prompt.
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.union([z.string(), z.array(anyBlock).max(MAX_BLOCKS)]),
 });
 
-const systemText = z.union([z.string(), z.array(textBlock.loose()).max(MAX_BLOCKS)]);
+const systemText = z.union([z.string(), z.array(textBlock).max(MAX_BLOCKS)]);
+const outputFormat = z.looseObject({ type: z.literal('json_schema'), schema: jsonSchemaObject.optional() });
 
 export const anthropicMessagesSchema = z.looseObject({
   model: z.string().min(1),
@@ -34,11 +26,28 @@ export const anthropicMessagesSchema = z.looseObject({
       z.object({ type: z.enum(['disabled', 'adaptive']) }).loose(),
     ])
     .optional(),
+  tools: z.array(anthropicTool).max(MAX_TOOLS).optional(),
+  tool_choice: anthropicToolChoice.optional(),
+  output_config: z.looseObject({ format: outputFormat.nullable().optional() }).optional(),
+  /** The structured-outputs beta's name for `output_config.format`. */
+  output_format: outputFormat.nullable().optional(),
 });
 
 export type AnthropicMessagesBody = z.infer<typeof anthropicMessagesSchema>;
 
-const HONOURED = new Set(['model', 'messages', 'system', 'max_tokens', 'stop_sequences', 'stream', 'thinking', 'metadata']);
+const HONOURED = new Set([
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'stop_sequences',
+  'stream',
+  'thinking',
+  'metadata',
+  'tools',
+  'tool_choice',
+  'output_format',
+]);
 
 export function systemToText(system: z.infer<typeof systemText> | undefined): string | undefined {
   if (system === undefined) return undefined;
@@ -48,18 +57,37 @@ export function systemToText(system: z.infer<typeof systemText> | undefined): st
 /** Validates a `/v1/messages` body; `cliModel` is filled in by the caller after model resolution. */
 export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
   const parsed = parseWith(anthropicMessagesSchema, body);
-  const messages: ChatMessage[] = parsed.messages.map((m, i) => ({ role: m.role, content: toParts(m.content, `messages.${i}.content`) }));
+  const notes: ContentNotes = { ignored: new Set() };
+  const systemParts: string[] = [];
+  const topLevel = systemToText(parsed.system);
+  if (topLevel !== undefined) systemParts.push(topLevel);
+  const messages: ChatMessage[] = [];
+  parsed.messages.forEach((m, i) => {
+    const content = toContent(m.content, `messages.${i}.content`, notes);
+    if (m.role === 'system') {
+      const text = contentText(content);
+      if (text !== '') systemParts.push(text);
+    } else messages.push({ role: m.role, content });
+  });
+  const tools = anthropicTools(parsed.tools, parsed.tool_choice);
+  const format = parsed.output_config?.format ?? parsed.output_format ?? undefined;
+  // Of output_config only the format is acted on.
+  const ignored = ignoredKeys(parsed, HONOURED).filter((key) => key !== 'output_config' || format === undefined);
   return {
     api: 'anthropic',
     model: parsed.model,
-    system: systemToText(parsed.system),
+    system: systemParts.length > 0 ? systemParts.join('\n\n') : undefined,
     messages,
+    tools: tools.tools,
+    toolChoice: tools.toolChoice,
+    parallelToolCalls: tools.parallelToolCalls,
+    jsonSchema: format ? structuredSchema(format.schema, 'output_config.format.schema') : undefined,
     maxTokens: parsed.max_tokens,
     stopSequences: parsed.stop_sequences ?? [],
     thinking: parsed.thinking?.type === 'enabled' || parsed.thinking?.type === 'adaptive',
     thinkingBudget: parsed.thinking?.type === 'enabled' ? parsed.thinking.budget_tokens : undefined,
     stream: parsed.stream ?? false,
     includeUsage: false,
-    ignored: ignoredKeys(parsed, HONOURED),
+    ignored: [...ignored, ...tools.ignored, ...notes.ignored],
   };
 }

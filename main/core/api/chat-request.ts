@@ -1,17 +1,48 @@
 /**
  * The proxy's own, dialect-free view of a chat request. Both the Anthropic and
  * the OpenAI routes normalise into this; the CLI manager and translators only
- * ever see this shape.
+ * ever see this shape. Message content is already in the form the CLI passes
+ * on to the Messages API (Anthropic content blocks), so every past turn can be
+ * replayed to the model as the turn it was.
  */
 
 export type ApiDialect = 'anthropic' | 'openai';
 
-export type ContentPart = { type: 'text'; text: string } | { type: 'image'; mediaType: string; data: string };
+export type Base64Source = { type: 'base64'; media_type: string; data: string };
+
+/** A content block exactly as it is written to the CLI (and reaches the model). */
+export type CliBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: Base64Source }
+  | {
+      type: 'document';
+      source: Base64Source | { type: 'text'; media_type: 'text/plain'; data: string } | { type: 'content'; content: CliBlock[] };
+      title?: string;
+      context?: string;
+      citations?: { enabled: boolean };
+    }
+  | { type: 'search_result'; source: string; title: string; content: { type: 'text'; text: string }[]; citations?: { enabled: boolean } }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content?: string | CliBlock[]; is_error?: boolean }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
 
 export interface ChatMessage {
   role: 'user' | 'assistant';
-  content: ContentPart[];
+  /** A string stays a string, as the client sent it. */
+  content: string | CliBlock[];
 }
+
+/** A client tool, declared to the model under its own name, description and schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** A JSON Schema whose top level is `type: "object"` (checked before the CLI starts). */
+  inputSchema: Record<string, unknown>;
+}
+
+/** The Messages API's `tool_choice`; `auto` is the default and is not sent. */
+export type ToolChoice = { type: 'auto' | 'any' | 'none' } | { type: 'tool'; name: string };
 
 export interface ChatRequest {
   api: ApiDialect;
@@ -21,6 +52,15 @@ export interface ChatRequest {
   cliModel: string;
   system: string | undefined;
   messages: ChatMessage[];
+  tools: ToolSpec[];
+  toolChoice: ToolChoice;
+  /** False when the client asked for at most one tool call per answer. */
+  parallelToolCalls: boolean;
+  /**
+   * Structured output: the answer must be JSON fitting this schema. Served by
+   * a forced tool (STRUCTURED_TOOL) whose input becomes the answer's text.
+   */
+  jsonSchema: Record<string, unknown> | undefined;
   maxTokens: number | undefined;
   stopSequences: string[];
   /** Whether the client asked for extended thinking (Anthropic `thinking`): only then are thinking blocks sent. */
@@ -33,3 +73,6 @@ export interface ChatRequest {
   /** Request fields accepted but not honoured, reported in X-Claude-Proxy-Ignored. */
   ignored: string[];
 }
+
+/** The tool that carries a structured-output answer; a client tool of this name is refused. */
+export const STRUCTURED_TOOL = 'json_answer';

@@ -1,44 +1,51 @@
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, ContentPart } from './chat-request.js';
+import type { ChatMessage, ChatRequest, CliBlock } from './chat-request.js';
 import { systemToText } from './anthropic-request.js';
-import {
-  anthropicImageBlock,
-  openaiImagePart,
-  textBlock,
-  thinkingBlock,
-  toolResultBlock,
-  toolUseBlock,
-  MAX_BLOCKS,
-  MAX_MESSAGES,
-  toParts,
-} from './content.js';
+import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, textBlock, toContent, type ContentNotes } from './content.js';
 import { ProxyError } from '../errors.js';
+import { jsonSchemaObject, MAX_TOOLS, openaiTool, openaiToolChoice, openaiTools, structuredSchema } from './tools.js';
 import { ignoredKeys, parseWith } from './validation.js';
 
-const part = z.discriminatedUnion('type', [textBlock, openaiImagePart, anthropicImageBlock, toolUseBlock, toolResultBlock, thinkingBlock]);
+const content = z.union([z.string(), z.array(anyBlock).max(MAX_BLOCKS), z.null()]);
 
-const content = z.union([z.string(), z.array(part).max(MAX_BLOCKS), z.null()]);
+const toolCall = z.looseObject({
+  id: z.string().min(1),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+});
 
 const message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: content.optional(),
-  tool_calls: z
-    .array(z.looseObject({ function: z.looseObject({ name: z.string(), arguments: z.string() }) }))
-    .max(MAX_BLOCKS)
-    .optional(),
+  tool_calls: z.array(toolCall).max(MAX_BLOCKS).nullable().optional(),
+  tool_call_id: z.string().optional(),
+  refusal: z.string().nullable().optional(),
 });
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({ name: z.string(), schema: jsonSchemaObject.optional(), strict: z.boolean().nullable().optional() }),
+  }),
+]);
 
 export const openaiChatSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(message).min(1).max(MAX_MESSAGES),
   /** Anthropic-style top-level system prompt, which the API reference allows here. */
-  system: z.union([z.string(), z.array(textBlock.loose()).max(MAX_BLOCKS)]).optional(),
+  system: z.union([z.string(), z.array(textBlock).max(MAX_BLOCKS)]).optional(),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
   stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(16), z.null()]).optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullable().optional(),
   n: z.number().int().positive().nullable().optional(),
+  tools: z.array(openaiTool).max(MAX_TOOLS).nullable().optional(),
+  tool_choice: openaiToolChoice.nullable().optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
+  response_format: responseFormat.nullable().optional(),
 });
 
 const HONOURED = new Set([
@@ -52,54 +59,107 @@ const HONOURED = new Set([
   'stream_options',
   'n',
   'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
 ]);
 
-function toolCallsAsText(calls: z.infer<typeof message>['tool_calls']): ContentPart[] {
-  return (calls ?? []).map((call) => ({ type: 'text', text: `[tool call ${call.function.name}: ${call.function.arguments}]` }));
+function invalid(field: string, issue: string): ProxyError {
+  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
+}
+
+function toolUse(call: z.infer<typeof toolCall>, field: string): CliBlock {
+  let input: unknown;
+  try {
+    input = JSON.parse(call.function.arguments === '' ? '{}' : call.function.arguments);
+  } catch {
+    throw invalid(`${field}.function.arguments`, 'must be a JSON object encoded as a string');
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalid(`${field}.function.arguments`, 'must be a JSON object encoded as a string');
+  }
+  return { type: 'tool_use', id: call.id, name: call.function.name, input };
+}
+
+function asBlocks(value: string | CliBlock[]): CliBlock[] {
+  if (typeof value !== 'string') return value;
+  return value === '' ? [] : [{ type: 'text', text: value }];
+}
+
+/** Appends a user turn; consecutive ones (tool results, then text) become one turn, as the Messages API wants. */
+function pushUser(messages: ChatMessage[], content: string | CliBlock[]): void {
+  const last = messages.at(-1);
+  if (last?.role === 'user') last.content = [...asBlocks(last.content), ...asBlocks(content)];
+  else messages.push({ role: 'user', content });
+}
+
+function toMessages(parsed: z.infer<typeof openaiChatSchema>, notes: ContentNotes, systemParts: string[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  parsed.messages.forEach((m, index) => {
+    const field = `messages.${index}`;
+    const body = toContent(m.content, `${field}.content`, notes);
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        systemParts.push(contentText(body));
+        break;
+      case 'user':
+        pushUser(messages, body);
+        break;
+      case 'assistant': {
+        const blocks = asBlocks(body).filter((block) => block.type !== 'text' || block.text !== '');
+        if (m.refusal) blocks.push({ type: 'text', text: m.refusal });
+        (m.tool_calls ?? []).forEach((call, i) => blocks.push(toolUse(call, `${field}.tool_calls.${i}`)));
+        messages.push({ role: 'assistant', content: blocks });
+        break;
+      }
+      case 'tool': {
+        if (!m.tool_call_id) throw invalid(`${field}.tool_call_id`, 'a tool message needs the id of the call it answers');
+        const result: CliBlock = { type: 'tool_result', tool_use_id: m.tool_call_id, content: body };
+        pushUser(messages, [result]);
+        break;
+      }
+      case 'function':
+        throw invalid(`${field}.role`, 'legacy "function" messages are not supported: use tools, tool_calls and "tool" messages');
+    }
+  });
+  return messages;
 }
 
 /** Validates a Chat Completions body; `cliModel` is filled in by the caller after model resolution. */
 export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
   const parsed = parseWith(openaiChatSchema, body);
-  if ((parsed.n ?? 1) > 1) {
-    throw new ProxyError('invalid_request_error', 'n: only one choice (n = 1) is supported', {
-      code: 'validation_error',
-      details: { field: 'n', issue: 'n > 1 is not supported' },
-    });
-  }
+  if ((parsed.n ?? 1) > 1) throw invalid('n', 'only one choice (n = 1) is supported');
+  const notes: ContentNotes = { ignored: new Set() };
   const systemParts: string[] = [];
   const topLevel = systemToText(parsed.system);
   if (topLevel !== undefined) systemParts.push(topLevel);
-  const messages: ChatMessage[] = [];
-  parsed.messages.forEach((m, index) => {
-    const parts = toParts(m.content, `messages.${index}.content`);
-    if (m.role === 'system' || m.role === 'developer') {
-      systemParts.push(parts.map((p) => (p.type === 'text' ? p.text : '')).join(''));
-    } else if (m.role === 'assistant') {
-      messages.push({ role: 'assistant', content: [...parts, ...toolCallsAsText(m.tool_calls)] });
-    } else if (m.role === 'tool' || m.role === 'function') {
-      messages.push({ role: 'user', content: [{ type: 'text', text: '[tool result: ' }, ...parts, { type: 'text', text: ']' }] });
-    } else {
-      messages.push({ role: 'user', content: parts });
-    }
-  });
-  if (messages.length === 0) {
-    throw new ProxyError('invalid_request_error', 'messages: at least one user or assistant message is required', {
-      code: 'validation_error',
-      details: { field: 'messages', issue: 'only system messages were given' },
-    });
-  }
+  const messages = toMessages(parsed, notes, systemParts);
+  if (messages.length === 0) throw invalid('messages', 'at least one user or assistant message is required');
+  const tools = openaiTools(parsed.tools ?? undefined, parsed.tool_choice ?? undefined, parsed.parallel_tool_calls ?? undefined);
+  const format = parsed.response_format;
+  const jsonSchema =
+    format?.type === 'json_schema'
+      ? structuredSchema(format.json_schema.schema, 'response_format.json_schema.schema')
+      : format?.type === 'json_object'
+        ? { type: 'object' }
+        : undefined;
   const stop = parsed.stop ?? [];
   return {
     api: 'openai',
     model: parsed.model,
     system: systemParts.length > 0 ? systemParts.join('\n\n') : undefined,
     messages,
+    tools: tools.tools,
+    toolChoice: tools.toolChoice,
+    parallelToolCalls: tools.parallelToolCalls,
+    jsonSchema,
     maxTokens: parsed.max_completion_tokens ?? parsed.max_tokens ?? undefined,
     stopSequences: typeof stop === 'string' ? [stop] : stop,
     thinking: false,
     stream: parsed.stream ?? false,
     includeUsage: parsed.stream_options?.include_usage ?? false,
-    ignored: ignoredKeys(parsed, HONOURED),
+    ignored: [...ignoredKeys(parsed, HONOURED), ...tools.ignored, ...notes.ignored],
   };
 }

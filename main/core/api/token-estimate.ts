@@ -1,23 +1,35 @@
-import type { ChatRequest } from './chat-request.js';
+import type { ChatRequest, CliBlock } from './chat-request.js';
 
 /**
  * An estimate, not a count: the CLI has no token-counting call. About four
- * characters a token for text, and Anthropic's published (width × height) / 750
- * rule can't be applied without decoding images, so each image counts as a
- * typical 1,000 × 1,000 picture (~1,334 tokens).
+ * characters a token for text (tool calls, results and schemas counted by
+ * their JSON), and Anthropic's published (width × height) / 750 rule can't be
+ * applied without decoding images, so each image counts as a typical
+ * 1,000 × 1,000 picture (~1,334 tokens).
  */
 const CHARS_PER_TOKEN = 4;
 const TOKENS_PER_IMAGE = 1334;
 
-export function estimateTokens(request: Pick<ChatRequest, 'system' | 'messages'>): number {
-  let chars = request.system?.length ?? 0;
-  let images = 0;
-  for (const message of request.messages) {
-    for (const part of message.content) {
-      if (part.type === 'text') chars += part.text.length;
-      else images++;
-    }
-    chars += 8; // role markers
+function measure(content: string | readonly CliBlock[], totals: { chars: number; images: number }): void {
+  if (typeof content === 'string') {
+    totals.chars += content.length;
+    return;
   }
-  return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN) + images * TOKENS_PER_IMAGE);
+  for (const block of content) {
+    if (block.type === 'text') totals.chars += block.text.length;
+    else if (block.type === 'image') totals.images++;
+    else if (block.type === 'tool_result' && block.content !== undefined) measure(block.content, totals);
+    else totals.chars += JSON.stringify(block).length;
+  }
+}
+
+export function estimateTokens(request: Pick<ChatRequest, 'system' | 'messages'> & Partial<Pick<ChatRequest, 'tools'>>): number {
+  const totals = { chars: request.system?.length ?? 0, images: 0 };
+  for (const message of request.messages) {
+    measure(message.content, totals);
+    totals.chars += 8; // role markers
+  }
+  for (const tool of request.tools ?? [])
+    totals.chars += tool.name.length + tool.description.length + JSON.stringify(tool.inputSchema).length;
+  return Math.max(1, Math.ceil(totals.chars / CHARS_PER_TOKEN) + totals.images * TOKENS_PER_IMAGE);
 }

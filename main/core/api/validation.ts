@@ -3,10 +3,11 @@ import { ProxyError } from '../errors.js';
 import { capString, MAX_LISTED, MAX_MESSAGE_CHARS, moreFields } from '../limits/client-strings.js';
 
 /** Turns a zod failure into a 400 that names the first offending field. */
-export function validationError(error: z.ZodError): ProxyError {
+export function validationError(error: z.ZodError, fieldPath?: string): ProxyError {
   const issue = error.issues[0];
+  const path = fieldPath ?? (issue && issue.path.length > 0 ? issue.path.map(String).join('.') : undefined);
   // Paths and messages can quote the client's own keys and values: capped like every kept client string.
-  const field = issue && issue.path.length > 0 ? capString(issue.path.map(String).join('.')) : undefined;
+  const field = path === undefined ? undefined : capString(path);
   const detail = capString(issue?.message ?? 'Invalid request', MAX_MESSAGE_CHARS);
   const message = field ? `Invalid request: ${field}: ${detail}` : `Invalid request: ${detail}`;
   return new ProxyError('invalid_request_error', message, {

@@ -18,6 +18,9 @@ const contentBlock = z.looseObject({
   text: z.string().optional(),
   thinking: z.string().optional(),
   signature: z.string().optional(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  input: z.unknown().optional(),
 });
 
 const streamEvent = z.discriminatedUnion('type', [
@@ -34,6 +37,7 @@ const streamEvent = z.discriminatedUnion('type', [
       text: z.string().optional(),
       thinking: z.string().optional(),
       signature: z.string().optional(),
+      partial_json: z.string().optional(),
     }),
   }),
   z.looseObject({ type: z.literal('content_block_stop'), index: z.number() }),
@@ -46,7 +50,7 @@ const streamEvent = z.discriminatedUnion('type', [
 ]);
 
 const cliLine = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('system'), subtype: z.string(), model: z.string().optional() }),
+  z.looseObject({ type: z.literal('system'), subtype: z.string(), model: z.string().optional(), tools: z.array(z.string()).optional() }),
   z.looseObject({
     type: z.literal('stream_event'),
     event: streamEvent,

@@ -1,64 +1,95 @@
-import type { ChatMessage, ChatRequest, ContentPart } from '../api/chat-request.js';
+import { STRUCTURED_TOOL, type ChatMessage, type ChatRequest, type CliBlock, type ToolSpec } from '../api/chat-request.js';
 
 /**
- * Builds the stdin lines for one CLI turn. The CLI cannot be handed past
- * assistant turns faithfully (they land out of order), so a multi-turn
- * conversation is rendered into one user message; images stay image blocks in
- * their place. The system prompt goes in through the `initialize` control
- * request, which replaces Claude Code's agent prompt — also when the client
- * sent none, so a bare request never gets the agent prompt either.
+ * What is written to the CLI's stdin for one request. The system prompt and
+ * the client's tools go in through the `initialize` control request (which
+ * also replaces Claude Code's agent prompt, so a bare request never gets it).
+ * Tools are declared as an in-process MCP server whose manifest is given in
+ * full, so the CLI asks nothing back; with CLAUDE_AGENT_SDK_MCP_NO_PREFIX the
+ * model sees the client's own names.
+ *
+ * Every past turn is replayed as a real turn. The CLI processes user lines
+ * later than assistant lines, so written together they land out of order: each
+ * past user turn is written with `shouldQuery: false` and the next line only
+ * after the CLI acknowledges it (a `result` with no API call). Past assistant
+ * turns are written at once. The last user turn is the one that queries.
  */
 
-type CliContent = { type: 'text'; text: string } | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } };
+export const MCP_SERVER = 'client';
 
-const PREAMBLE =
-  'The messages below are an earlier conversation between the user and you (the assistant), followed by the latest message. Answer the latest message as the assistant, continuing the conversation.';
-const PREFILL_NOTE = 'The last assistant turn above is unfinished: continue it from exactly where it stops, without repeating any of it.';
+/** A step of the replay: a user line (acknowledged unless it queries) or an assistant turn. */
+export type ReplayStep = { role: 'user'; line: string; query: boolean } | { role: 'assistant'; content: CliBlock[] };
 
-function toCli(part: ContentPart): CliContent {
-  return part.type === 'text' ? part : { type: 'image', source: { type: 'base64', media_type: part.mediaType, data: part.data } };
+const PREFILL_NOTE = 'Continue your last message from exactly where it stops, without repeating any of it.';
+
+function declared(request: Pick<ChatRequest, 'tools' | 'jsonSchema'>): ToolSpec[] {
+  if (request.jsonSchema === undefined) return request.tools;
+  const answer: ToolSpec = {
+    name: STRUCTURED_TOOL,
+    description: 'Give your final answer with this tool: its input is the answer, as JSON that fits the schema.',
+    inputSchema: request.jsonSchema,
+  };
+  return [...request.tools, answer];
 }
 
-/** Appends parts, merging neighbouring text so the CLI sees one text block between images. */
-function push(into: CliContent[], part: CliContent): void {
-  const last = into.at(-1);
-  if (part.type === 'text' && last?.type === 'text') last.text += part.text;
-  else into.push(part.type === 'text' ? { ...part } : part);
+/** Names the CLI must report in `system/init` for the request to run with its tools. */
+export function declaredToolNames(request: Pick<ChatRequest, 'tools' | 'jsonSchema'>): string[] {
+  return declared(request).map((tool) => tool.name);
 }
 
-function renderTurn(into: CliContent[], message: ChatMessage): void {
-  push(into, { type: 'text', text: `<${message.role}>\n` });
-  for (const part of message.content) push(into, toCli(part));
-  push(into, { type: 'text', text: `\n</${message.role}>\n\n` });
-}
-
-export function renderConversation(messages: readonly ChatMessage[]): CliContent[] {
-  const only = messages[0];
-  if (messages.length === 1 && only?.role === 'user') {
-    const content: CliContent[] = [];
-    for (const part of only.content) push(content, toCli(part));
-    return content.length > 0 ? content : [{ type: 'text', text: '' }];
-  }
-  const last = messages.at(-1)!;
-  const earlier = last.role === 'user' ? messages.slice(0, -1) : messages;
-  const content: CliContent[] = [{ type: 'text', text: `${PREAMBLE}\n\n<conversation>\n` }];
-  for (const message of earlier) renderTurn(content, message);
-  push(content, { type: 'text', text: '</conversation>\n\n' });
-  if (last.role === 'user') {
-    push(content, { type: 'text', text: 'Latest message from the user:\n\n' });
-    for (const part of last.content) push(content, toCli(part));
-  } else {
-    push(content, { type: 'text', text: PREFILL_NOTE });
-  }
-  return content;
-}
-
-export function cliInputLines(request: Pick<ChatRequest, 'system' | 'messages'>): string[] {
-  const initialize = {
+export function initializeLine(request: Pick<ChatRequest, 'system' | 'tools' | 'jsonSchema'>): string {
+  const tools = declared(request);
+  const mcp =
+    tools.length === 0
+      ? {}
+      : {
+          sdkMcpServers: [MCP_SERVER],
+          sdkMcpServerManifests: {
+            [MCP_SERVER]: {
+              initializeResult: {
+                protocolVersion: '2025-11-25',
+                capabilities: { tools: {} },
+                serverInfo: { name: MCP_SERVER, version: '1.0.0' },
+              },
+              toolsListResult: {
+                tools: tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema })),
+              },
+            },
+          },
+        };
+  return JSON.stringify({
     type: 'control_request',
     request_id: 'init',
-    request: { subtype: 'initialize', systemPrompt: request.system === undefined ? [] : [request.system] },
-  };
-  const user = { type: 'user', message: { role: 'user', content: renderConversation(request.messages) } };
-  return [JSON.stringify(initialize), JSON.stringify(user)];
+    request: { subtype: 'initialize', systemPrompt: request.system === undefined ? [] : [request.system], ...mcp },
+  });
+}
+
+export function userLine(content: ChatMessage['content'], query: boolean): string {
+  const line = { type: 'user', message: { role: 'user', content }, ...(query ? {} : { shouldQuery: false }), client_composed: true };
+  return JSON.stringify(line);
+}
+
+/** `model` must be the id the CLI resolved, or it drops the turn's thinking blocks. */
+export function assistantLine(content: CliBlock[], model: string): string {
+  return JSON.stringify({ type: 'assistant', message: { role: 'assistant', model, content } });
+}
+
+function asBlocks(content: ChatMessage['content']): CliBlock[] {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
+}
+
+/**
+ * The turns in writing order. A conversation that ends with an assistant turn
+ * (a prefill) is replayed whole and continued by a short user request, as the
+ * CLI cannot answer from inside an assistant turn.
+ */
+export function replaySteps(messages: readonly ChatMessage[]): ReplayStep[] {
+  const steps: ReplayStep[] = messages.map((message, index) =>
+    message.role === 'user'
+      ? { role: 'user', line: userLine(message.content, index === messages.length - 1), query: index === messages.length - 1 }
+      : { role: 'assistant', content: asBlocks(message.content) },
+  );
+  if (messages.at(-1)?.role !== 'user')
+    steps.push({ role: 'user', line: userLine([{ type: 'text', text: PREFILL_NOTE }], true), query: true });
+  return steps;
 }

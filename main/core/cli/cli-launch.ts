@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../api/chat-request.js';
+import { STRUCTURED_TOOL, type ChatRequest, type ToolChoice } from '../api/chat-request.js';
 import { cliEnv, type CliCommand } from './cli-locate.js';
 import type { CliLaunch } from './cli-process.js';
 
@@ -23,7 +23,25 @@ export const BASE_ARGS = [
   '--permission-mode=dontAsk',
 ] as const;
 
-export type LaunchRequest = Pick<ChatRequest, 'cliModel' | 'thinking' | 'thinkingBudget' | 'maxTokens'>;
+export type LaunchRequest = Pick<ChatRequest, 'cliModel' | 'thinking' | 'thinkingBudget' | 'maxTokens'> &
+  Partial<Pick<ChatRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'jsonSchema'>>;
+
+/**
+ * The `tool_choice` the API request must carry, or undefined for the default
+ * (auto, parallel calls allowed). Structured output forces its answer tool,
+ * or any tool when the client's tools may be called instead.
+ */
+export function apiToolChoice(request: LaunchRequest): (ToolChoice & { disable_parallel_tool_use?: boolean }) | undefined {
+  const tools = request.tools ?? [];
+  let choice: ToolChoice = request.toolChoice ?? { type: 'auto' };
+  if (request.jsonSchema !== undefined) {
+    if (tools.length === 0 || choice.type === 'none') choice = { type: 'tool', name: STRUCTURED_TOOL };
+    else if (choice.type === 'auto') choice = { type: 'any' };
+  } else if (tools.length === 0) return undefined;
+  const serial = request.parallelToolCalls === false && choice.type !== 'none';
+  if (choice.type === 'auto' && !serial) return undefined;
+  return serial ? { ...choice, disable_parallel_tool_use: true } : choice;
+}
 
 /**
  * Thinking: CLI 2.1.331 thinks by default (a 31,999-token budget for 4-5
@@ -42,5 +60,8 @@ export function buildLaunch(cli: string | CliCommand, cwd: string, request: Laun
   const extra: Record<string, string> = {};
   if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   if (request.thinking && request.thinkingBudget !== undefined) extra.MAX_THINKING_TOKENS = String(request.thinkingBudget);
+  // The CLI has no flag for tool_choice; this variable is merged into its API request body.
+  const toolChoice = apiToolChoice(request);
+  if (toolChoice) extra.CLAUDE_CODE_EXTRA_BODY = JSON.stringify({ tool_choice: toolChoice });
   return { command, args: [...args, ...cliArgs(request)], env: cliEnv(extra, baseEnv), cwd };
 }

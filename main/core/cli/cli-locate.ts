@@ -191,6 +191,7 @@ export function cliEnv(extra: Record<string, string>, base: NodeJS.ProcessEnv = 
   delete env.NODE_OPTIONS;
   delete env.CLAUDE_CODE_MAX_OUTPUT_TOKENS;
   delete env.MAX_THINKING_TOKENS;
+  delete env.CLAUDE_CODE_EXTRA_BODY;
   return {
     ...env,
     BUN_ENABLE_CRASH_REPORTING: '0',
@@ -198,6 +199,10 @@ export function cliEnv(extra: Record<string, string>, base: NodeJS.ProcessEnv = 
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     // The default retries a 401 ten times (minutes); a proxy should fail fast and let the client retry.
     CLAUDE_CODE_MAX_RETRIES: base.CLAUDE_CODE_MAX_RETRIES ?? '2',
+    // Client tools under their own names (not mcp__client__name), and declared as given: no
+    // deferred-loading placeholder tool the client never declared.
+    CLAUDE_AGENT_SDK_MCP_NO_PREFIX: '1',
+    ENABLE_TOOL_SEARCH: 'false',
     ...extra,
   };
 }

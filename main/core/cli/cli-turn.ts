@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STRUCTURED_TOOL } from '../api/chat-request.js';
 import type { CliEvent, CliResult, CliStreamEvent, CliUsage } from './cli-events.js';
 import { isMaxTokensFailure, mapCliFailure } from './cli-errors.js';
 import { scanForStop } from './stop-sequences.js';
@@ -12,16 +13,23 @@ import { emptyUsage, type StopReason, type TurnEvent, type TurnUsage } from './t
  * - an API error mid-stream abandons the streamed blocks and the retry repeats
  *   the text already sent, often as one `assistant` line: the repeat is cut;
  * - `assistant` lines duplicate streamed blocks: only unseen messages count;
- * - stop sequences and the output cap end the turn here, not in the CLI.
+ * - stop sequences and the output cap end the turn here, not in the CLI;
+ * - a tool call ends the turn with `error_max_turns` (nothing is run inside
+ *   the CLI): that is a successful `tool_use` answer;
+ * - with structured output, the call of the answer tool is the answer: its
+ *   input JSON is sent as text.
  */
 
 export interface TurnOptions {
   thinking: boolean;
   stopSequences: readonly string[];
+  /** Structured output: a call of STRUCTURED_TOOL is the answer, as text. */
+  structured?: boolean;
   now?: () => number;
 }
 
-type BlockKind = 'text' | 'thinking';
+/** `json` is the structured-output tool's input, sent to the client as text. */
+type BlockKind = 'text' | 'thinking' | 'tool_use' | 'json';
 
 interface OpenBlock {
   client: number;
@@ -53,6 +61,8 @@ export interface TurnState {
   assistantError: string | undefined;
   resetsAt: number | undefined;
   sawThinking: boolean;
+  /** Calls of client tools sent (the structured-output answer is not one). */
+  toolCalls: number;
 }
 
 export function createTurnState(options: TurnOptions): TurnState {
@@ -75,6 +85,7 @@ export function createTurnState(options: TurnOptions): TurnState {
     assistantError: undefined,
     resetsAt: undefined,
     sawThinking: false,
+    toolCalls: 0,
   };
 }
 
@@ -131,7 +142,12 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
       ensureStarted(state, event.message.id, event.message.usage, out);
       break;
     case 'content_block_start': {
-      const kind = event.content_block.type;
+      const block = event.content_block;
+      if (block.type === 'tool_use') {
+        state.blocks.set(event.index, openToolBlock(state, block.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, block.name ?? '', out));
+        break;
+      }
+      const kind = block.type;
       if ((kind !== 'text' && kind !== 'thinking') || (kind === 'thinking' && !state.options.thinking)) {
         state.suppressed.add(event.index);
         break;
@@ -144,6 +160,7 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
       if (!block || state.suppressed.has(event.index)) break;
       const { delta } = event;
       if (delta.type === 'text_delta' && delta.text !== undefined) sendText(state, block, delta.text, out);
+      else if (delta.type === 'input_json_delta' && delta.partial_json) sendJson(block, delta.partial_json, out);
       else if (delta.type === 'thinking_delta' && delta.thinking !== undefined) {
         out.push({ type: 'thinking', index: block.client, thinking: delta.thinking });
       } else if (delta.type === 'signature_delta' && delta.signature !== undefined) {
@@ -169,7 +186,7 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
   }
 }
 
-function openBlock(state: TurnState, kind: BlockKind, out: TurnEvent[]): OpenBlock {
+function openBlock(state: TurnState, kind: 'text' | 'thinking', out: TurnEvent[]): OpenBlock {
   if (kind === 'text' && state.resumable) {
     const block = state.resumable;
     state.resumable = undefined;
@@ -179,6 +196,25 @@ function openBlock(state: TurnState, kind: BlockKind, out: TurnEvent[]): OpenBlo
   const block: OpenBlock = { client: state.nextIndex++, kind, sent: '' };
   out.push({ type: 'block_start', index: block.client, block: kind });
   return block;
+}
+
+/** A tool call; the structured-output answer opens a text block instead. */
+function openToolBlock(state: TurnState, id: string, name: string, out: TurnEvent[]): OpenBlock {
+  if (state.options.structured && name === STRUCTURED_TOOL) {
+    const block: OpenBlock = { client: state.nextIndex++, kind: 'json', sent: '' };
+    out.push({ type: 'block_start', index: block.client, block: 'text' });
+    return block;
+  }
+  state.toolCalls++;
+  const block: OpenBlock = { client: state.nextIndex++, kind: 'tool_use', sent: '' };
+  out.push({ type: 'tool_start', index: block.client, id, name });
+  return block;
+}
+
+function sendJson(block: OpenBlock, json: string, out: TurnEvent[]): void {
+  block.sent += json;
+  if (block.kind === 'json') out.push({ type: 'text', index: block.client, text: json });
+  else if (block.kind === 'tool_use') out.push({ type: 'tool_input', index: block.client, json });
 }
 
 function closeBlock(state: TurnState, block: OpenBlock, out: TurnEvent[]): void {
@@ -245,7 +281,11 @@ function sendText(state: TurnState, block: OpenBlock, raw: string, out: TurnEven
 /** A message the CLI did not stream (a retry after a mid-stream error, or a model fallback). */
 function onUnstreamedMessage(
   state: TurnState,
-  message: { id: string; content: { type: string; text?: string; thinking?: string; signature?: string }[]; usage?: CliUsage },
+  message: {
+    id: string;
+    content: { type: string; text?: string; thinking?: string; signature?: string; id?: string; name?: string; input?: unknown }[];
+    usage?: CliUsage;
+  },
   out: TurnEvent[],
 ): void {
   ensureStarted(state, message.id, message.usage, out);
@@ -260,12 +300,22 @@ function onUnstreamedMessage(
       const block = openBlock(state, 'text', out);
       sendText(state, block, part.text, out);
       if (!state.done) closeBlock(state, block, out);
+    } else if (part.type === 'tool_use') {
+      const block = openToolBlock(state, part.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, part.name ?? '', out);
+      sendJson(block, JSON.stringify(part.input ?? {}), out);
+      closeBlock(state, block, out);
     }
   }
 }
 
+/** The turn stopped at a tool call (`--max-turns=1`, the call denied, not run): a complete answer. */
+function endedAtToolCall(state: TurnState, result: CliResult): boolean {
+  return result.subtype === 'error_max_turns' && (state.stopReason === 'tool_use' || result.stop_reason === 'tool_use');
+}
+
 function onResult(state: TurnState, result: CliResult, out: TurnEvent[]): void {
-  const failed = result.is_error || result.subtype !== 'success';
+  const toolCall = endedAtToolCall(state, result);
+  const failed = !toolCall && (result.is_error || result.subtype !== 'success');
   if (failed && !isMaxTokensFailure(result, state.assistantError)) {
     state.done = true;
     const now = (state.options.now ?? Date.now)();
@@ -277,7 +327,9 @@ function onResult(state: TurnState, result: CliResult, out: TurnEvent[]): void {
   for (const block of state.blocks.values()) closeBlock(state, block, out);
   state.blocks.clear();
   state.resumable = undefined;
-  const reason = failed ? 'max_tokens' : (state.stopReason ?? result.stop_reason ?? 'end_turn');
+  let reason = failed ? 'max_tokens' : (state.stopReason ?? result.stop_reason ?? 'end_turn');
+  // Only the structured-output answer was called: for the client that is a finished answer.
+  if (reason === 'tool_use' && state.toolCalls === 0) reason = 'end_turn';
   finish(state, normaliseStopReason(reason), null, toUsage(result.usage, state.usage), out);
 }
 

@@ -18,6 +18,9 @@ export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use
 export type TurnEvent =
   | { type: 'start'; messageId: string; usage: TurnUsage }
   | { type: 'block_start'; index: number; block: 'text' | 'thinking' }
+  /** A tool call: its id and the client's tool name, then its input JSON in pieces (`tool_input`). */
+  | { type: 'tool_start'; index: number; id: string; name: string }
+  | { type: 'tool_input'; index: number; json: string }
   | { type: 'text'; index: number; text: string }
   | { type: 'thinking'; index: number; thinking: string }
   | { type: 'signature'; index: number; signature: string }

@@ -2,7 +2,8 @@ import type { ChatRequest } from '../api/chat-request.js';
 import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createTurnState, step } from './cli-turn.js';
-import { cliInputLines } from './cli-input.js';
+import { declaredToolNames, initializeLine, replaySteps } from './cli-input.js';
+import { ConversationWriter } from './cli-replay.js';
 import type { TurnSink } from './turn-stream.js';
 import { parseCliLine } from './cli-events.js';
 import { processExitError } from './cli-errors.js';
@@ -33,7 +34,18 @@ export interface TurnRun {
 }
 
 export async function runTurn({ child, request, limits, signal, logger, sink, now }: TurnRun): Promise<CliExit> {
-  const state = createTurnState({ thinking: request.thinking, stopSequences: request.stopSequences, ...(now ? { now } : {}) });
+  const state = createTurnState({
+    thinking: request.thinking,
+    stopSequences: request.stopSequences,
+    structured: request.jsonSchema !== undefined,
+    ...(now ? { now } : {}),
+  });
+  const writer = new ConversationWriter(
+    replaySteps(request.messages),
+    (lines, end) => child.write(lines, end),
+    request.cliModel,
+    declaredToolNames(request),
+  );
   let garbage = 0;
 
   /** Ends the turn for the client now (the process is stopped; its exit comes later). */
@@ -89,6 +101,12 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
         if (garbage++ < 3) logger.warn('Skipped a line from the Claude CLI that is not JSON', { pid: child.pid, length: line.length });
         return;
       }
+      try {
+        if (writer.observe(event) === 'consumed') return;
+      } catch (error) {
+        finish(error as ProxyError);
+        return;
+      }
       let full = false;
       for (const translated of step(state, event)) full = !sink.push(translated) || full;
       if (state.done) void child.stop();
@@ -118,7 +136,7 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
   resetIdle();
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
-  else child.write(cliInputLines(request), true);
+  else writer.start(initializeLine(request));
 
   const exit = await child.exited;
   clearTimeout(totalTimer);

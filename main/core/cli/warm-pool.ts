@@ -68,7 +68,9 @@ const MB = 1024 * 1024;
 const RESIDENT_TTL_MS = 10_000;
 
 export function launchKey(launch: CliLaunch): string {
-  const env = ['CLAUDE_CODE_MAX_OUTPUT_TOKENS', 'MAX_THINKING_TOKENS'].map((name) => `${name}=${launch.env[name] ?? ''}`);
+  const env = ['CLAUDE_CODE_MAX_OUTPUT_TOKENS', 'MAX_THINKING_TOKENS', 'CLAUDE_CODE_EXTRA_BODY'].map(
+    (name) => `${name}=${launch.env[name] ?? ''}`,
+  );
   return JSON.stringify([launch.command, launch.cwd, ...launch.args, ...env]);
 }
 

@@ -106,7 +106,7 @@ describe('TurnCollector', () => {
       { type: 'end', stopReason: 'stop_sequence', stopSequence: 'STOP', usage },
     ]).result();
     assert.deepEqual(
-      turn.blocks.map((block) => block.text),
+      turn.blocks.map((block) => (block.kind === 'tool_use' ? block.json : block.text)),
       ['first', 'second'],
     );
     const message = anthropicMessage(turn, 'm');

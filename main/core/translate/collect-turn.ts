@@ -3,9 +3,14 @@ import type { StopReason, TurnEvent, TurnUsage } from '../cli/turn-events.js';
 import { emptyUsage } from '../cli/turn-events.js';
 
 /** A finished turn, assembled from its events, for non-streaming answers. */
+export type CollectedBlock =
+  | { kind: 'text' | 'thinking'; text: string; signature: string }
+  /** `json` is the call's input as the model wrote it. */
+  | { kind: 'tool_use'; id: string; name: string; json: string };
+
 export interface CollectedTurn {
   messageId: string;
-  blocks: { kind: 'text' | 'thinking'; text: string; signature: string }[];
+  blocks: CollectedBlock[];
   stopReason: StopReason;
   stopSequence: string | null;
   usage: TurnUsage;
@@ -13,7 +18,7 @@ export interface CollectedTurn {
 
 export class TurnCollector {
   private messageId = '';
-  private readonly blocks = new Map<number, CollectedTurn['blocks'][number]>();
+  private readonly blocks = new Map<number, CollectedBlock>();
   private ending: Pick<CollectedTurn, 'stopReason' | 'stopSequence' | 'usage'> | undefined;
   error: ProxyError | undefined;
 
@@ -25,6 +30,14 @@ export class TurnCollector {
       case 'block_start':
         this.blocks.set(event.index, { kind: event.block, text: '', signature: '' });
         break;
+      case 'tool_start':
+        this.blocks.set(event.index, { kind: 'tool_use', id: event.id, name: event.name, json: '' });
+        break;
+      case 'tool_input': {
+        const block = this.blocks.get(event.index);
+        if (block?.kind === 'tool_use') block.json += event.json;
+        break;
+      }
       case 'text':
         this.block(event.index).text += event.text;
         break;
@@ -59,12 +72,21 @@ export class TurnCollector {
     return { messageId: this.messageId, blocks, ...ending };
   }
 
-  private block(index: number) {
-    let block = this.blocks.get(index);
-    if (!block) {
-      block = { kind: 'text', text: '', signature: '' };
-      this.blocks.set(index, block);
-    }
-    return block;
+  private block(index: number): Extract<CollectedBlock, { text: string }> {
+    const block = this.blocks.get(index);
+    if (block && block.kind !== 'tool_use') return block;
+    const fresh = { kind: 'text' as const, text: '', signature: '' };
+    this.blocks.set(index, fresh);
+    return fresh;
+  }
+}
+
+/** A tool call's input as an object: what the model wrote, or `{}` when it is not a JSON object. */
+export function toolInput(json: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(json === '' ? '{}' : json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }

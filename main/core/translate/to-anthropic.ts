@@ -1,5 +1,5 @@
 import { anthropicErrorBody } from '../errors.js';
-import type { CollectedTurn } from './collect-turn.js';
+import { toolInput, type CollectedTurn } from './collect-turn.js';
 import { sseFrame } from './sse.js';
 import type { TurnEvent, TurnUsage } from '../cli/turn-events.js';
 
@@ -43,6 +43,16 @@ export function anthropicEvent(event: TurnEvent, model: string): string {
           content_block: event.block === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' },
         },
         'content_block_start',
+      );
+    case 'tool_start':
+      return sseFrame(
+        { type: 'content_block_start', index: event.index, content_block: { type: 'tool_use', id: event.id, name: event.name, input: {} } },
+        'content_block_start',
+      );
+    case 'tool_input':
+      return sseFrame(
+        { type: 'content_block_delta', index: event.index, delta: { type: 'input_json_delta', partial_json: event.json } },
+        'content_block_delta',
       );
     case 'text':
       return sseFrame(
@@ -91,11 +101,12 @@ export function anthropicMessage(turn: CollectedTurn, model: string) {
     type: 'message' as const,
     role: 'assistant' as const,
     model,
-    content: turn.blocks.map((block) =>
-      block.kind === 'text'
+    content: turn.blocks.map((block) => {
+      if (block.kind === 'tool_use') return { type: 'tool_use' as const, id: block.id, name: block.name, input: toolInput(block.json) };
+      return block.kind === 'text'
         ? { type: 'text' as const, text: block.text }
-        : { type: 'thinking' as const, thinking: block.text, signature: block.signature },
-    ),
+        : { type: 'thinking' as const, thinking: block.text, signature: block.signature };
+    }),
     stop_reason: turn.stopReason,
     stop_sequence: turn.stopSequence,
     usage: usageBody(turn.usage),

@@ -11,10 +11,12 @@ export interface OpenAIStreamState {
   created: number;
   includeUsage: boolean;
   sentRole: boolean;
+  /** Client block index → position in `tool_calls`. */
+  toolCalls: Map<number, number>;
 }
 
 export function createOpenAIStreamState(id: string, model: string, includeUsage: boolean, now = Date.now()): OpenAIStreamState {
-  return { id, model, created: Math.floor(now / 1000), includeUsage, sentRole: false };
+  return { id, model, created: Math.floor(now / 1000), includeUsage, sentRole: false, toolCalls: new Map() };
 }
 
 const FINISH: Record<StopReason, string> = {
@@ -56,6 +58,17 @@ export function openaiChunks(state: OpenAIStreamState, event: TurnEvent): string
       return sseFrame(chunk(state, { role: 'assistant', content: '', refusal: null }, null));
     case 'text':
       return sseFrame(chunk(state, { content: event.text }, null));
+    case 'tool_start': {
+      const index = state.toolCalls.size;
+      state.toolCalls.set(event.index, index);
+      const call = { index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } };
+      return sseFrame(chunk(state, { tool_calls: [call] }, null));
+    }
+    case 'tool_input': {
+      const index = state.toolCalls.get(event.index);
+      if (index === undefined) return '';
+      return sseFrame(chunk(state, { tool_calls: [{ index, function: { arguments: event.json } }] }, null));
+    }
     case 'block_start':
     case 'block_stop':
     case 'thinking':
@@ -91,10 +104,13 @@ export function openaiDone(): string {
 }
 
 export function openaiCompletion(turn: CollectedTurn, id: string, model: string, now = Date.now()) {
-  const text = turn.blocks
-    .filter((block) => block.kind === 'text')
-    .map((block) => block.text)
-    .join('');
+  let text = '';
+  const toolCalls: { id: string; type: 'function'; function: { name: string; arguments: string } }[] = [];
+  for (const block of turn.blocks) {
+    if (block.kind === 'text') text += block.text;
+    else if (block.kind === 'tool_use')
+      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: block.json || '{}' } });
+  }
   return {
     id,
     object: 'chat.completion' as const,
@@ -104,7 +120,13 @@ export function openaiCompletion(turn: CollectedTurn, id: string, model: string,
     choices: [
       {
         index: 0,
-        message: { role: 'assistant' as const, content: text, refusal: null },
+        message: {
+          role: 'assistant' as const,
+          // As OpenAI answers: no content beside tool calls is null, not "".
+          content: toolCalls.length > 0 && text === '' ? null : text,
+          refusal: null,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
         logprobs: null,
         finish_reason: FINISH[turn.stopReason],
       },

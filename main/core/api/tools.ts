@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { STRUCTURED_TOOL, type ToolChoice, type ToolSpec } from './chat-request.js';
+import { ProxyError } from '../errors.js';
+import { capString } from '../limits/client-strings.js';
+
+/**
+ * Client tools of both dialects, checked before any CLI starts. The CLI passes
+ * names on unchecked and silently drops every tool when one schema's top level
+ * is not an object, so the model would answer tool-less: each such tool is
+ * refused here with a 400 naming it. Tools the CLI cannot offer (Anthropic
+ * server tools, OpenAI non-function tools) are left out and named in
+ * X-Claude-Proxy-Ignored.
+ */
+
+export const MAX_TOOLS = 512;
+/** The Messages API's tool-name rule; OpenAI's function names are the same characters, up to 64. */
+const ANTHROPIC_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+export const anthropicTool = z.looseObject({
+  type: z.string().optional(),
+  name: z.string(),
+  description: z.string().optional(),
+  input_schema: jsonSchemaObject.optional(),
+});
+
+export const anthropicToolChoice = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.enum(['auto', 'any', 'none']), disable_parallel_tool_use: z.boolean().optional() }),
+  z.looseObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().optional() }),
+]);
+
+export const openaiTool = z.looseObject({
+  type: z.string(),
+  function: z
+    .looseObject({
+      name: z.string(),
+      description: z.string().optional(),
+      parameters: jsonSchemaObject.optional(),
+      strict: z.boolean().nullable().optional(),
+    })
+    .optional(),
+  name: z.string().optional(),
+});
+
+export const openaiToolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+  z.looseObject({
+    type: z.literal('allowed_tools'),
+    allowed_tools: z.looseObject({
+      mode: z.enum(['auto', 'required']),
+      tools: z
+        .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional(), name: z.string().optional() }))
+        .max(MAX_TOOLS),
+    }),
+  }),
+]);
+
+function bad(field: string, issue: string): ProxyError {
+  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
+}
+
+/** A tool declared to the model: its name checked, its schema's top level an object. */
+function toolSpec(
+  name: string,
+  description: string | undefined,
+  schema: Record<string, unknown>,
+  field: string,
+  rule: RegExp,
+  max: number,
+): ToolSpec {
+  if (!rule.test(name)) {
+    throw bad(`${field}.name`, `tool name "${capString(name, 80)}" must be 1-${max} letters, digits, underscores or hyphens`);
+  }
+  if (name === STRUCTURED_TOOL) throw bad(`${field}.name`, `"${STRUCTURED_TOOL}" is reserved by the proxy for structured output`);
+  if (schema.type !== 'object') {
+    throw bad(
+      `${field}`,
+      `the schema of tool "${name}" must have "type": "object" at its top level (the Claude CLI drops every tool otherwise)`,
+    );
+  }
+  return { name, description: description ?? '', inputSchema: schema };
+}
+
+function checkUnique(tools: ToolSpec[], field: string): void {
+  const seen = new Set<string>();
+  tools.forEach((tool, index) => {
+    if (seen.has(tool.name)) throw bad(`${field}.${index}.name`, `tool name "${tool.name}" is declared twice`);
+    seen.add(tool.name);
+  });
+}
+
+export interface ParsedTools {
+  tools: ToolSpec[];
+  toolChoice: ToolChoice;
+  parallelToolCalls: boolean;
+  /** `tools.N (type)` for each tool left out. */
+  ignored: string[];
+}
+
+function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string): void {
+  if (choice.type === 'tool' && !tools.some((tool) => tool.name === choice.name)) {
+    throw bad(`${field}.name`, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
+  }
+  if ((choice.type === 'tool' || choice.type === 'any') && tools.length === 0) {
+    throw bad(field, 'tool_choice asks for a tool call, but no tool the proxy can offer was declared');
+  }
+}
+
+export function anthropicTools(
+  tools: z.infer<typeof anthropicTool>[] | undefined,
+  choice: z.infer<typeof anthropicToolChoice> | undefined,
+): ParsedTools {
+  const specs: ToolSpec[] = [];
+  const ignored: string[] = [];
+  (tools ?? []).forEach((tool, index) => {
+    const field = `tools.${index}`;
+    if (tool.type !== undefined && tool.type !== 'custom') {
+      ignored.push(`tools.${index} (${capString(tool.type, 60)})`);
+      return;
+    }
+    if (tool.input_schema === undefined) throw bad(`${field}.input_schema`, `tool "${capString(tool.name, 80)}" has no input_schema`);
+    specs.push(toolSpec(tool.name, tool.description, tool.input_schema, `${field}.input_schema`, ANTHROPIC_NAME, 128));
+  });
+  checkUnique(specs, 'tools');
+  const toolChoice: ToolChoice =
+    choice === undefined ? { type: 'auto' } : choice.type === 'tool' ? { type: 'tool', name: choice.name } : { type: choice.type };
+  checkChoice(toolChoice, specs, 'tool_choice');
+  return { tools: specs, toolChoice, parallelToolCalls: !(choice?.disable_parallel_tool_use ?? false), ignored };
+}
+
+export function openaiTools(
+  tools: z.infer<typeof openaiTool>[] | undefined,
+  choice: z.infer<typeof openaiToolChoice> | undefined,
+  parallel: boolean | undefined,
+): ParsedTools {
+  let specs: ToolSpec[] = [];
+  const ignored: string[] = [];
+  (tools ?? []).forEach((tool, index) => {
+    const field = `tools.${index}`;
+    if (tool.type !== 'function') {
+      ignored.push(`tools.${index} (${capString(tool.type, 60)})`);
+      return;
+    }
+    if (!tool.function) throw bad(`${field}.function`, 'a function tool needs its "function" object');
+    // OpenAI lets a function omit `parameters`: it then takes no arguments.
+    const schema = tool.function.parameters ?? { type: 'object', properties: {} };
+    specs.push(toolSpec(tool.function.name, tool.function.description, schema, `${field}.function.parameters`, OPENAI_NAME, 64));
+  });
+  checkUnique(specs, 'tools');
+  let toolChoice: ToolChoice = { type: 'auto' };
+  if (choice === 'none') toolChoice = { type: 'none' };
+  else if (choice === 'required') toolChoice = { type: 'any' };
+  else if (typeof choice === 'object' && choice.type === 'function') toolChoice = { type: 'tool', name: choice.function.name };
+  else if (typeof choice === 'object' && choice.type === 'allowed_tools') {
+    const allowed = new Set(choice.allowed_tools.tools.map((tool) => tool.function?.name ?? tool.name));
+    specs = specs.filter((tool) => allowed.has(tool.name));
+    toolChoice = { type: choice.allowed_tools.mode === 'required' ? 'any' : 'auto' };
+  }
+  checkChoice(toolChoice, specs, 'tool_choice');
+  return { tools: specs, toolChoice, parallelToolCalls: parallel ?? true, ignored };
+}
+
+/** The JSON Schema of a structured-output request, checked like a tool's. */
+export function structuredSchema(schema: Record<string, unknown> | undefined, field: string): Record<string, unknown> {
+  if (schema === undefined) return { type: 'object' };
+  if (schema.type !== 'object') {
+    throw bad(field, 'structured output needs a schema whose top level is "type": "object"');
+  }
+  return schema;
+}
