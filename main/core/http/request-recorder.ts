@@ -77,7 +77,7 @@ export class RequestRecorder {
   turn(event: RunEvent): void {
     if (event.type === 'spawned') {
       this.log.update(this.id, { cliPid: event.pid ?? null });
-    } else if (event.type === 'text' || event.type === 'thinking') {
+    } else if (event.type === 'text' || event.type === 'thinking' || event.type === 'tool_start') {
       if (!this.firstToken) {
         this.firstToken = true;
         this.log.update(this.id, { ttftMs: this.now() - (this.turnStarted ?? this.started) });
