@@ -118,7 +118,7 @@ export function anthropicTools(
   (tools ?? []).forEach((tool, index) => {
     const field = `tools.${index}`;
     if (tool.type !== undefined && tool.type !== 'custom') {
-      ignored.push(`tools.${index} (${capString(tool.type, 60)})`);
+      ignored.push(`tools.${index}.${capString(tool.type, 40)}`);
       return;
     }
     if (tool.input_schema === undefined) throw bad(`${field}.input_schema`, `tool "${capString(tool.name, 80)}" has no input_schema`);
@@ -141,7 +141,7 @@ export function openaiTools(
   (tools ?? []).forEach((tool, index) => {
     const field = `tools.${index}`;
     if (tool.type !== 'function') {
-      ignored.push(`tools.${index} (${capString(tool.type, 60)})`);
+      ignored.push(`tools.${index}.${capString(tool.type, 40)}`);
       return;
     }
     if (!tool.function) throw bad(`${field}.function`, 'a function tool needs its "function" object');
