@@ -25,6 +25,10 @@ export const requestRecordSchema = z.object({
   ignored: z.array(z.string()),
   cliPid: z.number().nullable(),
   userAgent: z.string().nullable(),
+  /** Names of the client tools offered to the model (capped). */
+  tools: z.array(z.string()).default([]),
+  /** Tool calls the model made: id, name and input JSON (capped). */
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), input: z.string() })).default([]),
   /** The request body as sent (JSON, truncated), only with `logBodies` on. */
   requestBody: z.string().nullable().default(null),
   /** The answer's text (truncated), only with `logBodies` on. */

@@ -31,6 +31,8 @@ function record(id: string, overrides: Partial<RequestRecord> = {}): RequestReco
     stopReason: 'end_turn',
     error: null,
     ignored: [],
+    tools: [],
+    toolCalls: [],
     cliPid: 4242,
     userAgent: 'test-agent/1.0',
     requestBody: null,

@@ -145,6 +145,7 @@ export class RequestDetail {
         ],
         ['User-Agent', record.userAgent ? el('code', { text: record.userAgent }) : DASH],
       ]),
+      ...(record.tools.length > 0 || record.toolCalls.length > 0 ? [toolsSection(record)] : []),
       ...(record.requestBody ? [bodySection('Request body', record.requestBody)] : []),
       ...(record.responseText ? [bodySection('Answer', record.responseText)] : []),
       el(
@@ -204,4 +205,33 @@ function timingBar(ttftShare: number): HTMLElement {
   // CSSOM writes are allowed by the CSP (style-src 'self' forbids only inline style attributes and <style>).
   wait.style.width = `${ttftShare}%`;
   return el('div', { class: 'timing-bar', title: `First token after ${ttftShare}% of the request; the rest is generation` }, wait);
+}
+
+/** The tools offered and the calls made, with their arguments (the results are in the kept request body). */
+function toolsSection(record: RequestRecord): HTMLElement {
+  return el(
+    'section',
+    { class: 'detail-section', attrs: { 'data-section': 'tools' } },
+    el('h4', { text: 'Tools' }),
+    el(
+      'p',
+      {},
+      el('span', { class: 'muted', text: 'Offered: ' }),
+      el('code', { text: record.tools.length ? record.tools.join(', ') : 'none' }),
+    ),
+    ...record.toolCalls.map((call) =>
+      el(
+        'div',
+        { class: 'tool-call' },
+        el(
+          'p',
+          {},
+          el('span', { class: 'muted', text: 'Called: ' }),
+          el('code', { text: call.name }),
+          el('span', { class: 'muted', text: ` ${call.id}` }),
+        ),
+        el('pre', { class: 'mono', text: call.input || '{}' }),
+      ),
+    ),
+  );
 }

@@ -21,6 +21,8 @@ const record = (patch: Partial<RequestRecord>): RequestRecord => ({
   stopReason: null,
   error: null,
   ignored: [],
+  tools: [],
+  toolCalls: [],
   cliPid: null,
   userAgent: null,
   requestBody: null,

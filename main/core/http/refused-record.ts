@@ -85,6 +85,8 @@ export function recordRefusals(deps: RefusalDeps, budget = new AddressWindow(REF
       stopReason: null,
       error: { type: refusal.type, code: refusal.code, message: refusal.message.slice(0, 300) },
       ignored: [],
+      tools: [],
+      toolCalls: [],
       cliPid: null,
       userAgent: ctx.get('User-Agent').slice(0, 256) || null,
       requestBody: null,

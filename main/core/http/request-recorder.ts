@@ -3,6 +3,7 @@ import type { ChatRequest } from '../api/chat-request.js';
 import type { RunEvent } from '../cli/turn-stream.js';
 import type { ProxyError } from '../errors.js';
 import type { RequestLog } from '../request-log.js';
+import { MAX_LISTED } from '../limits/client-strings.js';
 
 /**
  * One request's entry in the request log, owned by one object: the
@@ -13,6 +14,9 @@ import type { RequestLog } from '../request-log.js';
 
 /** What is kept of a body or an answer when `logBodies` is on. */
 const MAX_KEPT_CHARS = 64 * 1024;
+/** Tool calls kept per request, and characters of each call's input: enough to see what was asked. */
+const MAX_KEPT_CALLS = 64;
+const MAX_CALL_INPUT_CHARS = 4 * 1024;
 
 type Outcome = { kind: 'done'; event: Extract<RunEvent, { type: 'end' }> } | { kind: 'failed'; error: ProxyError } | { kind: 'cancelled' };
 
@@ -34,6 +38,7 @@ export class RequestRecorder {
   private firstToken = false;
   private outcome: Outcome | undefined;
   private finished = false;
+  private readonly toolCalls = new Map<number, RequestRecord['toolCalls'][number]>();
 
   constructor(
     private readonly log: RequestLog,
@@ -55,6 +60,8 @@ export class RequestRecorder {
       stopReason: null,
       error: null,
       ignored: [],
+      tools: [],
+      toolCalls: [],
       cliPid: null,
       requestBody: null,
       responseText: null,
@@ -69,6 +76,7 @@ export class RequestRecorder {
       model: request.model,
       stream: request.stream,
       ignored: request.ignored,
+      tools: request.tools.slice(0, MAX_LISTED).map((tool) => tool.name),
       ...(keepBodies ? { requestBody: truncate(JSON.stringify(body)) } : {}),
     });
   }
@@ -83,6 +91,12 @@ export class RequestRecorder {
         this.log.update(this.id, { ttftMs: this.now() - (this.turnStarted ?? this.started) });
       }
       if (this.keepBodies && event.type === 'text' && this.answer.length < MAX_KEPT_CHARS) this.answer += event.text;
+    }
+    if (event.type === 'tool_start' && this.toolCalls.size < MAX_KEPT_CALLS) {
+      this.toolCalls.set(event.index, { id: event.id, name: event.name, input: '' });
+    } else if (event.type === 'tool_input') {
+      const call = this.toolCalls.get(event.index);
+      if (call && call.input.length < MAX_CALL_INPUT_CHARS) call.input = (call.input + event.json).slice(0, MAX_CALL_INPUT_CHARS);
     } else if (event.type === 'end') {
       this.outcome ??= { kind: 'done', event };
     } else if (event.type === 'error') {
@@ -107,6 +121,7 @@ export class RequestRecorder {
     const durationMs = this.now() - this.started;
     const responseText = this.keepBodies ? { responseText: truncate(this.answer) } : {};
     const outcome = this.outcome;
+    if (this.toolCalls.size > 0) this.log.update(this.id, { toolCalls: [...this.toolCalls.values()] });
     if (outcome?.kind === 'cancelled') {
       // 499: nginx's "client closed request", the usual mark for an answer nobody was left to receive.
       this.log.update(this.id, { state: 'cancelled', status: 499, durationMs });
