@@ -15,7 +15,7 @@ import { capString } from '../limits/client-strings.js';
 export const MAX_TOOLS = 512;
 /** The Messages API's tool-name rule; OpenAI's function names are the same characters, up to 64. */
 const ANTHROPIC_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
-const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+export const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 export const jsonSchemaObject = z.record(z.string(), z.unknown());
 
@@ -63,7 +63,7 @@ function bad(field: string, issue: string): ProxyError {
 }
 
 /** A tool declared to the model: its name checked, its schema's top level an object. */
-function toolSpec(
+export function toolSpec(
   name: string,
   description: string | undefined,
   schema: Record<string, unknown>,
@@ -84,7 +84,7 @@ function toolSpec(
   return { name, description: description ?? '', inputSchema: schema };
 }
 
-function checkUnique(tools: ToolSpec[], field: string): void {
+export function checkUnique(tools: ToolSpec[], field: string): void {
   const seen = new Set<string>();
   tools.forEach((tool, index) => {
     if (seen.has(tool.name)) throw bad(`${field}.${index}.name`, `tool name "${tool.name}" is declared twice`);
@@ -100,7 +100,7 @@ export interface ParsedTools {
   ignored: string[];
 }
 
-function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string): void {
+export function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string): void {
   if (choice.type === 'tool' && !tools.some((tool) => tool.name === choice.name)) {
     throw bad(`${field}.name`, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
   }
