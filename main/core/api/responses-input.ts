@@ -47,7 +47,7 @@ function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 }
 
 const stringField = (raw: Record<string, unknown>, key: string): string | undefined =>
-  typeof raw[key] === 'string' ? (raw[key]) : undefined;
+  typeof raw[key] === 'string' ? raw[key] : undefined;
 
 /** One content part as the CLI's block; `field` names it in errors (`input.2.content.0`). */
 function partBlock(raw: z.infer<typeof part>, field: string): CliBlock {
