@@ -31,7 +31,8 @@ function lastCall(mock: MockApi): MockApiRequest {
 /** The conversation the model received, without the CLI's own context (system reminders) and cache hints. */
 function received(call: MockApiRequest): { role: string; content: unknown }[] {
   const strip = (block: Record<string, unknown>): unknown => {
-    const { cache_control: _cache, ...rest } = block;
+    const rest = { ...block };
+    delete rest.cache_control;
     if (rest.type === 'tool_result' && typeof rest.content === 'string') rest.content = rest.content.split('\n\n<system-reminder>')[0];
     return rest;
   };
