@@ -23,7 +23,7 @@ const anthropicTools: Anthropic.Tool[] = [
 ];
 const openaiTools: OpenAI.ChatCompletionTool[] = anthropicTools.map((tool) => ({
   type: 'function',
-  function: { name: tool.name, description: tool.description!, parameters: tool.input_schema as Record<string, unknown> },
+  function: { name: tool.name, description: tool.description!, parameters: tool.input_schema },
 }));
 
 function lastCall(mock: MockApi): MockApiRequest {
@@ -33,7 +33,8 @@ function lastCall(mock: MockApi): MockApiRequest {
 /** The conversation the model received, without the CLI's own context (system reminders) and cache hints. */
 function received(call: MockApiRequest): { role: string; content: unknown }[] {
   const strip = (block: Record<string, unknown>): unknown => {
-    const { cache_control: _cache, ...rest } = block;
+    const rest = { ...block };
+    delete rest.cache_control;
     if (rest.type === 'tool_result' && typeof rest.content === 'string') rest.content = rest.content.split('\n\n<system-reminder>')[0];
     if (rest.type === 'tool_result' && Array.isArray(rest.content)) {
       rest.content = (rest.content as Record<string, unknown>[])
