@@ -274,6 +274,37 @@ describe('client tools through the real CLI', { timeout: 600_000 }, () => {
     assert.deepEqual(got[5], { role: 'assistant', content: [{ type: 'text', text: 'It failed.' }] });
   });
 
+  test('documents (PDF, plain text), search results and OpenAI file parts reach the model as blocks', async () => {
+    const PDF = 'JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKdHJhaWxlcgo8PC9Sb290IDEgMCBSPj4KJSVFT0YK';
+    const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Report' };
+    const text = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Plain notes.' } };
+    const search = { type: 'search_result', source: 'https://docs.test/a', title: 'A', content: [{ type: 'text', text: 'Found it.' }] };
+    await anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [pdf, text, search, { type: 'text', text: 'ECHO:read' }] } as Anthropic.MessageParam],
+    });
+    const blocks = (received(lastCall(mock)).at(-1)!.content as { type: string }[]).filter((b) => b.type !== 'text');
+    assert.deepEqual(blocks, [pdf, text, search]);
+
+    await openai.chat.completions.create({
+      model: MODEL,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'file', file: { file_data: `data:application/pdf;base64,${PDF}`, filename: 'report.pdf' } },
+            { type: 'text', text: 'ECHO:read' },
+          ],
+        },
+      ],
+    });
+    const sent = (received(lastCall(mock)).at(-1)!.content as { type: string }[]).filter((b) => b.type === 'document');
+    assert.deepEqual(sent, [
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf' },
+    ]);
+  });
+
   test('server tools the CLI cannot offer are named in X-Claude-Proxy-Ignored; the client tools still work', async () => {
     const res = await fetch(`${proxy.url}/v1/messages`, {
       method: 'POST',
