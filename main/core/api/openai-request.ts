@@ -111,7 +111,8 @@ function toMessages(parsed: z.infer<typeof openaiChatSchema>, notes: ContentNote
         const blocks = asBlocks(body).filter((block) => block.type !== 'text' || block.text !== '');
         if (m.refusal) blocks.push({ type: 'text', text: m.refusal });
         (m.tool_calls ?? []).forEach((call, i) => blocks.push(toolUse(call, `${field}.tool_calls.${i}`)));
-        messages.push({ role: 'assistant', content: blocks });
+        // An assistant message with nothing in it (content null, no calls) is not a turn the API accepts.
+        if (blocks.length > 0) messages.push({ role: 'assistant', content: blocks });
         break;
       }
       case 'tool': {
