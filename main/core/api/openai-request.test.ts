@@ -28,7 +28,12 @@ describe('parseOpenAIRequest', () => {
       api: 'openai',
       model: 'gpt-4o',
       system: undefined,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+      // String content stays a string, as the client sent it.
+      messages: [{ role: 'user', content: 'Hi' }],
+      tools: [],
+      toolChoice: { type: 'auto' },
+      parallelToolCalls: true,
+      jsonSchema: undefined,
       maxTokens: undefined,
       stopSequences: [],
       thinking: false,
@@ -49,7 +54,7 @@ describe('parseOpenAIRequest', () => {
       }),
     );
     assert.equal(parsed.system, 'Be terse.\n\nAnswer in French.');
-    assert.deepEqual(parsed.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }]);
+    assert.deepEqual(parsed.messages, [{ role: 'user', content: 'Hi' }]);
   });
 
   it('accepts an Anthropic-style body: top-level system and content-block arrays', () => {
@@ -71,7 +76,7 @@ describe('parseOpenAIRequest', () => {
     assert.equal(parsed.maxTokens, 100);
     assert.deepEqual(parsed.messages[0]?.content, [
       { type: 'text', text: 'What is this?' },
-      { type: 'image', mediaType: 'image/png', data: PNG },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
     ]);
     assert.equal(
       parseOpenAIRequest(
@@ -103,7 +108,7 @@ describe('parseOpenAIRequest', () => {
     );
     assert.deepEqual(parsed.messages[0]?.content, [
       { type: 'text', text: 'Describe:' },
-      { type: 'image', mediaType: 'image/png', data: PNG },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
     ]);
   });
 
@@ -139,7 +144,7 @@ describe('parseOpenAIRequest', () => {
     assert.deepEqual(parseOpenAIRequest(body({ n: 1 })).ignored, []);
   });
 
-  it('reports temperature, top_p, seed, tools … as ignored; user and stream_options are honoured', () => {
+  it('reports temperature, top_p, seed … as ignored; user, stream_options, tools, tool_choice and response_format are honoured', () => {
     const parsed = parseOpenAIRequest(
       body({
         temperature: 0.5,
@@ -154,7 +159,7 @@ describe('parseOpenAIRequest', () => {
         stream_options: { include_usage: true },
       }),
     );
-    assert.deepEqual(parsed.ignored, ['response_format', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p']);
+    assert.deepEqual(parsed.ignored, ['seed', 'temperature', 'top_p']);
     assert.equal(parsed.stream, true);
     assert.equal(parsed.includeUsage, true);
   });
@@ -172,7 +177,7 @@ describe('parseOpenAIRequest', () => {
     assert.equal(parseOpenAIRequest(body({ max_tokens: null })).maxTokens, undefined);
   });
 
-  it('renders earlier tool calls and tool results as text', () => {
+  it('turns earlier tool calls into tool_use blocks and tool messages into tool_result blocks, ids kept', () => {
     const parsed = parseOpenAIRequest(
       body({
         messages: [
@@ -187,15 +192,8 @@ describe('parseOpenAIRequest', () => {
       }),
     );
     assert.deepEqual(parsed.messages.slice(1), [
-      { role: 'assistant', content: [{ type: 'text', text: '[tool call weather: {"city":"Oslo"}]' }] },
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: '[tool result: ' },
-          { type: 'text', text: 'rain' },
-          { type: 'text', text: ']' },
-        ],
-      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name: 'weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: 'rain' }] },
     ]);
   });
 
@@ -209,7 +207,7 @@ describe('parseOpenAIRequest', () => {
 
     it('only system messages', () => {
       const error = assertInvalid(body({ messages: [{ role: 'system', content: 'x' }] }), 'messages');
-      assert.equal(error.details?.issue, 'only system messages were given');
+      assert.equal(error.details?.issue, 'at least one user or assistant message is required');
     });
   });
 });
