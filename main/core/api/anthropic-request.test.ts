@@ -94,6 +94,51 @@ describe('parseAnthropicRequest', () => {
     assert.equal(parseAnthropicRequest(body({ messages: [{ role: 'system', content: 'Only.' }, user('Hi')] })).system, 'Only.');
   });
 
+  it('a conversation of system messages only is a 400: there is no turn to answer', () => {
+    const error = assertInvalid(body({ messages: [{ role: 'system', content: 'Be terse.' }] }), 'messages');
+    assert.equal(error.details?.issue, 'at least one user or assistant message is required');
+  });
+
+  it('output_config.format (and the beta output_format) asks for structured output', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const parsed = parseAnthropicRequest(body({ output_config: { format: { type: 'json_schema', schema } } }));
+    assert.deepEqual(parsed.jsonSchema, schema);
+    assert.deepEqual(parsed.ignored, [], 'output_config is acted on');
+    assert.deepEqual(parseAnthropicRequest(body({ output_format: { type: 'json_schema', schema } })).jsonSchema, schema);
+    assert.equal(parseAnthropicRequest(body()).jsonSchema, undefined);
+    assert.equal(parseAnthropicRequest(body({ output_config: { format: null } })).jsonSchema, undefined);
+    // output_config without a format is not acted on.
+    assert.deepEqual(parseAnthropicRequest(body({ output_config: { effort: 'high' } })).ignored, ['output_config']);
+    assertInvalid(body({ output_config: { format: { type: 'json_schema', schema: { type: 'string' } } } }), 'output_config.format.schema');
+    assertInvalid(body({ output_config: { format: { type: 'xml' } } }), 'output_config.format.type');
+  });
+
+  it('documents and search results pass through; cache_control is named as ignored wherever it is', () => {
+    const document = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Notes.' }, title: 'Notes' };
+    const searchResult = { type: 'search_result', source: 'https://x.test', title: 'X', content: [{ type: 'text', text: 'found' }] };
+    const parsed = parseAnthropicRequest(body({ messages: [user([document, searchResult, { type: 'text', text: 'Summarise.' }])] }));
+    assert.deepEqual(parsed.messages[0]?.content, [document, searchResult, { type: 'text', text: 'Summarise.' }]);
+    assert.deepEqual(parsed.ignored, []);
+
+    const cached = { type: 'ephemeral' };
+    const inMessage = parseAnthropicRequest(body({ messages: [user([{ type: 'text', text: 'Hi', cache_control: cached }])] }));
+    assert.deepEqual(inMessage.messages[0]?.content, [{ type: 'text', text: 'Hi' }]);
+    assert.deepEqual(inMessage.ignored, ['cache_control']);
+    assert.deepEqual(parseAnthropicRequest(body({ system: [{ type: 'text', text: 'S', cache_control: cached }] })).ignored, [
+      'cache_control',
+    ]);
+    const tools = [{ name: 't', input_schema: { type: 'object' }, cache_control: cached }];
+    assert.deepEqual(parseAnthropicRequest(body({ tools })).ignored, ['cache_control']);
+  });
+
+  it('history blocks the CLI cannot carry are 400s naming the block and why', () => {
+    const serverTool = { role: 'assistant', content: [{ type: 'server_tool_use', id: 'srv_1', name: 'web_search', input: {} }] };
+    const error = assertInvalid(body({ messages: [user('Search'), serverTool, user('And?')] }), 'messages.1.content.0.type');
+    assert.match(error.message, /server tools/);
+    const pdfUrl = { type: 'document', source: { type: 'url', url: 'https://x.test/a.pdf' } };
+    assert.match(assertInvalid(body({ messages: [user([pdfUrl])] }), 'messages.0.content.0.source').message, /does not fetch/);
+  });
+
   it('honours stop_sequences, stream and thinking', () => {
     const parsed = parseAnthropicRequest(
       body({ stop_sequences: ['END'], stream: true, thinking: { type: 'enabled', budget_tokens: 1024 } }),

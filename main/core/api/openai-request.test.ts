@@ -197,12 +197,132 @@ describe('parseOpenAIRequest', () => {
     ]);
   });
 
+  it('keeps text beside tool calls, and ids as the client gave them', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Oslo?' },
+          {
+            role: 'assistant',
+            content: 'Checking both.',
+            tool_calls: [
+              { id: 'call_9f8e7d6c5b4a', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+              { id: 'call_2', function: { name: 'weather', arguments: '' } },
+            ],
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(parsed.messages[1], {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Checking both.' },
+        { type: 'tool_use', id: 'call_9f8e7d6c5b4a', name: 'weather', input: { city: 'Paris' } },
+        // Empty arguments are no arguments.
+        { type: 'tool_use', id: 'call_2', name: 'weather', input: {} },
+      ],
+    });
+  });
+
+  it('consecutive tool messages, and a user message after them, become one user turn', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Oslo?' },
+          {
+            role: 'assistant',
+            content: '',
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+              { id: 'c2', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+          { role: 'tool', tool_call_id: 'c2', content: [{ type: 'text', text: 'rain' }] },
+          { role: 'user', content: 'Which is warmer?' },
+        ],
+      }),
+    );
+    assert.equal(parsed.messages.length, 3);
+    assert.deepEqual(parsed.messages[1]?.content, [
+      { type: 'tool_use', id: 'c1', name: 'weather', input: { city: 'Paris' } },
+      { type: 'tool_use', id: 'c2', name: 'weather', input: { city: 'Oslo' } },
+    ]);
+    assert.deepEqual(parsed.messages[2], {
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'c1', content: 'sunny' },
+        { type: 'tool_result', tool_use_id: 'c2', content: [{ type: 'text', text: 'rain' }] },
+        { type: 'text', text: 'Which is warmer?' },
+      ],
+    });
+  });
+
+  it('response_format json_schema and json_object ask for structured output; text does not', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const format = (responseFormat: unknown) => parseOpenAIRequest(body({ response_format: responseFormat })).jsonSchema;
+    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } }), schema);
+    assert.deepEqual(format({ type: 'json_object' }), { type: 'object' });
+    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'any' } }), { type: 'object' });
+    assert.equal(format({ type: 'text' }), undefined);
+    assert.equal(format(null), undefined);
+    assertInvalid(
+      body({ response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array' } } } }),
+      'response_format.json_schema.schema',
+    );
+    assertInvalid(body({ response_format: { type: 'yaml' } }), 'response_format.type');
+  });
+
+  it('parts the CLI cannot carry are 400s naming the part and why', () => {
+    const part = (content: unknown) => body({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, content] }] });
+    const audio = assertInvalid(part({ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }), 'messages.0.content.1.type');
+    assert.match(audio.message, /audio input is not supported/);
+    const fileId = assertInvalid(part({ type: 'file', file: { file_id: 'file-abc' } }), 'messages.0.content.1.file');
+    assert.match(fileId.message, /Files API/);
+    const notPdf = part({ type: 'file', file: { file_data: `data:image/png;base64,${PNG}`, filename: 'a.png' } });
+    assert.match(assertInvalid(notPdf, 'messages.0.content.1.file.file_data').message, /PDF/);
+  });
+
+  it('a PDF file part becomes a document block', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'a.pdf' } }] },
+        ],
+      }),
+    );
+    assert.deepEqual(parsed.messages[0]?.content, [
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'a.pdf' },
+    ]);
+  });
+
   describe('validation errors are 400s naming the field', () => {
     it('bad role, missing model, empty messages', () => {
       assertInvalid(body({ messages: [{ role: 'bot', content: 'x' }] }), 'messages.0.role');
       assertInvalid({ messages: [{ role: 'user', content: 'x' }] }, 'model');
       assertInvalid(body({ messages: [] }), 'messages');
       assertInvalid(body({ max_tokens: -1 }), 'max_tokens');
+    });
+
+    it('tool calls with arguments that are not a JSON object', () => {
+      const call = (args: string) =>
+        body({
+          messages: [
+            { role: 'user', content: 'x' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: args } }] },
+            { role: 'tool', tool_call_id: 'c1', content: 'y' },
+          ],
+        });
+      for (const args of ['{"city":', 'not json', '[1,2]', '"text"', 'null']) {
+        const error = assertInvalid(call(args), 'messages.1.tool_calls.0.function.arguments');
+        assert.match(error.message, /JSON object/);
+      }
+    });
+
+    it('a tool message without tool_call_id, and a legacy function message', () => {
+      const tool = assertInvalid(body({ messages: [{ role: 'tool', content: 'y' }] }), 'messages.0.tool_call_id');
+      assert.match(tool.message, /id of the call/);
+      assertInvalid(body({ messages: [{ role: 'function', name: 'f', content: 'y' }] }), 'messages.0.role');
     });
 
     it('only system messages', () => {
