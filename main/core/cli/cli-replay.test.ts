@@ -64,7 +64,7 @@ describe('ConversationWriter', () => {
       lines: [assistantLine([{ type: 'text', text: 'Checking.' }, call], RESOLVED), userLine([result], true)],
       end: true,
     });
-    assert.equal(JSON.parse(writes[1]!.lines[0]!).message.model, RESOLVED);
+    assert.equal(JSON.parse(writes[1].lines[0]!).message.model, RESOLVED);
     assert.equal(writer.replaying, false);
     assert.equal(writer.observe(systemInit()), 'answer');
     assert.equal(writer.observe(ack), 'answer', 'the result of the querying turn is the answer’s');
