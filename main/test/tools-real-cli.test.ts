@@ -204,12 +204,15 @@ describe('client tools through the real CLI', { timeout: 600_000 }, () => {
     });
     assert.equal(completion.choices[0]!.finish_reason, 'stop');
     assert.deepEqual(JSON.parse(completion.choices[0]!.message.content!), { city: 'mock', temp: 1 });
+    // The API's own structured output: the schema (its objects closed, as the API requires) in output_config.format.
+    assert.deepEqual(lastCall(mock).body.output_config.format, { type: 'json_schema', schema: { ...schema, additionalProperties: false } });
+    assert.equal(lastCall(mock).body.tool_choice, undefined);
 
     const stream = await openai.chat.completions.create({
       model: MODEL,
       stream: true,
       response_format: { type: 'json_object' },
-      messages: [{ role: 'user', content: 'JSON please [[input:{"ok":true}]]' }],
+      messages: [{ role: 'user', content: 'JSON please [[json:{"ok":true}]]' }],
     });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';

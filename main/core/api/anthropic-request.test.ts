@@ -102,9 +102,12 @@ describe('parseAnthropicRequest', () => {
   it('output_config.format (and the beta output_format) asks for structured output', () => {
     const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
     const parsed = parseAnthropicRequest(body({ output_config: { format: { type: 'json_schema', schema } } }));
-    assert.deepEqual(parsed.jsonSchema, schema);
+    assert.deepEqual(parsed.jsonSchema, { ...schema, additionalProperties: false });
     assert.deepEqual(parsed.ignored, [], 'output_config is acted on');
-    assert.deepEqual(parseAnthropicRequest(body({ output_format: { type: 'json_schema', schema } })).jsonSchema, schema);
+    assert.deepEqual(parseAnthropicRequest(body({ output_format: { type: 'json_schema', schema } })).jsonSchema, {
+      ...schema,
+      additionalProperties: false,
+    });
     assert.equal(parseAnthropicRequest(body()).jsonSchema, undefined);
     assert.equal(parseAnthropicRequest(body({ output_config: { format: null } })).jsonSchema, undefined);
     // output_config without a format is not acted on.

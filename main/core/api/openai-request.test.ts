@@ -261,9 +261,12 @@ describe('parseOpenAIRequest', () => {
   it('response_format json_schema and json_object ask for structured output; text does not', () => {
     const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
     const format = (responseFormat: unknown) => parseOpenAIRequest(body({ response_format: responseFormat })).jsonSchema;
-    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } }), schema);
-    assert.deepEqual(format({ type: 'json_object' }), { type: 'object' });
-    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'any' } }), { type: 'object' });
+    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } }), {
+      ...schema,
+      additionalProperties: false,
+    });
+    assert.deepEqual(format({ type: 'json_object' }), { type: 'object', additionalProperties: true });
+    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'any' } }), { type: 'object', additionalProperties: true });
     assert.equal(format({ type: 'text' }), undefined);
     assert.equal(format(null), undefined);
     assertInvalid(

@@ -144,7 +144,7 @@ export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'>
     format?.type === 'json_schema'
       ? structuredSchema(format.json_schema.schema, 'response_format.json_schema.schema')
       : format?.type === 'json_object'
-        ? { type: 'object' }
+        ? structuredSchema(undefined, 'response_format')
         : undefined;
   const stop = parsed.stop ?? [];
   return {

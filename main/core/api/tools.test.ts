@@ -64,7 +64,7 @@ describe('anthropicTools', () => {
       parsed.tools.map((tool) => tool.name),
       ['mine'],
     );
-    assert.deepEqual(parsed.ignored, ['tools.0 (web_search_20250305)', 'tools.2 (bash_20250124)']);
+    assert.deepEqual(parsed.ignored, ['tools.0.web_search_20250305', 'tools.2.bash_20250124']);
   });
 
   it('refuses bad names, naming the tool field', () => {
@@ -88,10 +88,6 @@ describe('anthropicTools', () => {
       );
     }
     assert400(() => anthropicTools([{ name: 't' }], undefined), 'tools.0.input_schema', /no input_schema/);
-  });
-
-  it('refuses the name the proxy keeps for structured output', () => {
-    assert400(() => anthropicTools([anthropicTool('json_answer')], undefined), 'tools.0.name', /reserved/);
   });
 
   it('maps tool_choice auto, any, none and tool; disable_parallel_tool_use allows one call', () => {
@@ -153,7 +149,7 @@ describe('openaiTools', () => {
       parsed.tools.map((tool) => tool.name),
       ['f'],
     );
-    assert.deepEqual(parsed.ignored, ['tools.0 (custom)', 'tools.2 (web_search_preview)']);
+    assert.deepEqual(parsed.ignored, ['tools.0.custom', 'tools.2.web_search_preview']);
   });
 
   it('refuses bad names (64 characters at most), naming function.name', () => {
@@ -161,7 +157,6 @@ describe('openaiTools', () => {
       assert400(() => openaiTools([openaiTool(name)], undefined, undefined), 'tools.0.function.name', /1-64/);
     }
     assert.equal(openaiTools([openaiTool('x'.repeat(64))], undefined, undefined).tools.length, 1);
-    assert400(() => openaiTools([openaiTool('json_answer')], undefined, undefined), 'tools.0.function.name', /reserved/);
     assert400(() => openaiTools([{ type: 'function' }], undefined, undefined), 'tools.0.function');
   });
 
@@ -243,7 +238,7 @@ describe('tools through the request parsers', () => {
     assert.deepEqual(parsed.tools, [{ name: 'get_weather', description: 'Weather', inputSchema: WEATHER_SCHEMA }]);
     assert.deepEqual(parsed.toolChoice, { type: 'any' });
     assert.equal(parsed.parallelToolCalls, false);
-    assert.deepEqual(parsed.ignored, ['tools.1 (web_search_20250305)']);
+    assert.deepEqual(parsed.ignored, ['tools.1.web_search_20250305']);
   });
 
   it('OpenAI: a request with tools, tool_choice and parallel_tool_calls carries them; null means absent', () => {
@@ -275,9 +270,33 @@ describe('tools through the request parsers', () => {
 });
 
 describe('structuredSchema', () => {
-  it('keeps an object schema, takes a missing one as any object, refuses other top levels', () => {
-    assert.deepEqual(structuredSchema(WEATHER_SCHEMA, 'f'), WEATHER_SCHEMA);
-    assert.deepEqual(structuredSchema(undefined, 'f'), { type: 'object' });
+  it('closes every object the Messages API would otherwise refuse, and leaves explicit choices alone', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        list: { type: 'array', items: { type: 'object', properties: { a: { type: 'string' } } } },
+        either: { anyOf: [{ type: 'object', properties: {} }, { type: 'string' }] },
+        open: { type: 'object', additionalProperties: true },
+        ref: { $ref: '#/$defs/node' },
+      },
+      $defs: { node: { type: 'object', properties: { v: { type: 'number' } } } },
+    };
+    assert.deepEqual(structuredSchema(schema, 'f'), {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        list: { type: 'array', items: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false } },
+        either: { anyOf: [{ type: 'object', properties: {}, additionalProperties: false }, { type: 'string' }] },
+        open: { type: 'object', additionalProperties: true },
+        ref: { $ref: '#/$defs/node' },
+      },
+      $defs: { node: { type: 'object', properties: { v: { type: 'number' } }, additionalProperties: false } },
+    });
+  });
+
+  it('keeps an object schema, closing its objects; a missing one is any object; other top levels are refused', () => {
+    assert.deepEqual(structuredSchema(WEATHER_SCHEMA, 'f'), { ...WEATHER_SCHEMA, additionalProperties: false });
+    assert.deepEqual(structuredSchema(undefined, 'f'), { type: 'object', additionalProperties: true });
     assert400(
       () => structuredSchema({ type: 'array', items: {} }, 'response_format.json_schema.schema'),
       'response_format.json_schema.schema',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STRUCTURED_TOOL, type ToolChoice, type ToolSpec } from './chat-request.js';
+import type { ToolChoice, ToolSpec } from './chat-request.js';
 import { ProxyError } from '../errors.js';
 import { capString } from '../limits/client-strings.js';
 
@@ -84,7 +84,6 @@ function addTool(
   if (!rule.test(name)) {
     throw bad(fields.name, `tool name "${capString(name, 80)}" must be 1-${max} letters, digits, underscores or hyphens`);
   }
-  if (name === STRUCTURED_TOOL) throw bad(fields.name, `"${STRUCTURED_TOOL}" is reserved by the proxy for structured output`);
   if (specs.some((tool) => tool.name === name)) throw bad(fields.name, `tool name "${name}" is declared twice`);
   if (schema.type !== 'object') {
     throw bad(
@@ -167,11 +166,38 @@ export function openaiTools(
   return { tools: specs, toolChoice, parallelToolCalls: parallel ?? true, ignored };
 }
 
-/** The JSON Schema of a structured-output request, checked like a tool's. */
+/**
+ * The JSON Schema of a structured-output request, as the Messages API takes
+ * it: an object at the top, and every object closed (`additionalProperties:
+ * false`, which the API requires and OpenAI's strict mode implies) unless the
+ * schema says otherwise. No schema at all means any object.
+ */
 export function structuredSchema(schema: Record<string, unknown> | undefined, field: string): Record<string, unknown> {
-  if (schema === undefined) return { type: 'object' };
+  // No schema (OpenAI json_object): any JSON object.
+  if (schema === undefined) return { type: 'object', additionalProperties: true };
   if (schema.type !== 'object') {
     throw bad(field, 'structured output needs a schema whose top level is "type": "object"');
   }
+  return closeObjects(schema) as Record<string, unknown>;
+}
+
+const SUBSCHEMA_MAPS = ['properties', '$defs', 'definitions', 'patternProperties'];
+const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+
+function closeObjects(node: unknown, depth = 0): unknown {
+  // Bodies are already limited to a depth of 128 (json-body.ts); this bound is only a backstop.
+  if (typeof node !== 'object' || node === null || Array.isArray(node) || depth > 256) return node;
+  const schema: Record<string, unknown> = { ...(node as Record<string, unknown>) };
+  if (schema.type === 'object' && schema.additionalProperties === undefined) schema.additionalProperties = false;
+  for (const key of SUBSCHEMA_MAPS) {
+    const map = schema[key];
+    if (typeof map === 'object' && map !== null && !Array.isArray(map)) {
+      schema[key] = Object.fromEntries(Object.entries(map).map(([name, sub]) => [name, closeObjects(sub, depth + 1)]));
+    }
+  }
+  for (const key of SUBSCHEMA_LISTS) {
+    if (Array.isArray(schema[key])) schema[key] = (schema[key] as unknown[]).map((sub) => closeObjects(sub, depth + 1));
+  }
+  if (schema.items !== undefined) schema.items = closeObjects(schema.items, depth + 1);
   return schema;
 }

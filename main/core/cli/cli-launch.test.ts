@@ -38,23 +38,10 @@ describe('apiToolChoice', () => {
     assert.deepEqual(apiToolChoice(request({ toolChoice: { type: 'none' }, parallelToolCalls: false })), { type: 'none' });
   });
 
-  it('structured output without client tools forces the answer tool', () => {
-    assert.deepEqual(apiToolChoice(request({ tools: [], jsonSchema: SCHEMA })), { type: 'tool', name: 'json_answer' });
-    // tool_choice none forbids the client's tools, not the answer.
-    assert.deepEqual(apiToolChoice(request({ toolChoice: { type: 'none' }, jsonSchema: SCHEMA })), { type: 'tool', name: 'json_answer' });
-  });
-
-  it('structured output beside client tools: some tool must be called (a client tool or the answer)', () => {
-    assert.deepEqual(apiToolChoice(request({ jsonSchema: SCHEMA })), { type: 'any' });
-    assert.deepEqual(apiToolChoice(request({ jsonSchema: SCHEMA, parallelToolCalls: false })), {
-      type: 'any',
-      disable_parallel_tool_use: true,
-    });
+  it('structured output does not touch tool_choice (it is the output_config.format of the API)', () => {
+    assert.equal(apiToolChoice(request({ tools: [], jsonSchema: SCHEMA })), undefined);
+    assert.equal(apiToolChoice(request({ jsonSchema: SCHEMA })), undefined);
     assert.deepEqual(apiToolChoice(request({ jsonSchema: SCHEMA, toolChoice: { type: 'any' } })), { type: 'any' });
-    assert.deepEqual(apiToolChoice(request({ jsonSchema: SCHEMA, toolChoice: { type: 'tool', name: 'get_weather' } })), {
-      type: 'tool',
-      name: 'get_weather',
-    });
   });
 });
 
@@ -77,10 +64,14 @@ describe('buildLaunch', () => {
     assert.equal(env.NODE_OPTIONS, undefined);
   });
 
-  it('a non-default tool_choice goes into CLAUDE_CODE_EXTRA_BODY', () => {
+  it('a non-default tool_choice and a structured-output schema go into CLAUDE_CODE_EXTRA_BODY', () => {
     const forced = buildLaunch('/bin/claude', '/tmp/cwd', request({ toolChoice: { type: 'tool', name: 'get_weather' } }), userEnv);
     assert.deepEqual(JSON.parse(forced.env.CLAUDE_CODE_EXTRA_BODY!), { tool_choice: { type: 'tool', name: 'get_weather' } });
     const structured = buildLaunch('/bin/claude', '/tmp/cwd', request({ tools: [], jsonSchema: SCHEMA }), userEnv);
-    assert.deepEqual(JSON.parse(structured.env.CLAUDE_CODE_EXTRA_BODY!), { tool_choice: { type: 'tool', name: 'json_answer' } });
+    assert.deepEqual(JSON.parse(structured.env.CLAUDE_CODE_EXTRA_BODY!), {
+      output_config: { format: { type: 'json_schema', schema: SCHEMA } },
+    });
+    const both = buildLaunch('/bin/claude', '/tmp/cwd', request({ jsonSchema: SCHEMA, toolChoice: { type: 'any' } }), userEnv);
+    assert.deepEqual(Object.keys(JSON.parse(both.env.CLAUDE_CODE_EXTRA_BODY!)), ['tool_choice', 'output_config']);
   });
 });

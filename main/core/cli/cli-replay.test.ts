@@ -9,7 +9,7 @@ import { createTurnState, step } from './cli-turn.js';
 import type { TurnEvent } from './turn-events.js';
 import { transcriptInput, transcriptLines } from '../../test/helpers/golden.js';
 
-const INIT = initializeLine({ system: 'Be terse.', tools: [], jsonSchema: undefined });
+const INIT = initializeLine({ system: 'Be terse.', tools: [] });
 const RESOLVED = 'claude-sonnet-4-5-20250929';
 
 // The CLI's lines around a replayed turn, in the shapes of the tool transcripts (q4b_seq_long_cc).

@@ -99,28 +99,6 @@ describe('cli-turn: tool calls in recorded runs', () => {
   });
 });
 
-describe('cli-turn: structured output', () => {
-  // The same recorded run, with the call made to the structured-output answer tool.
-  const answerLines = () => transcriptLines('q3_55_dontask_mt1').map((line) => line.replaceAll('"get_weather"', '"json_answer"'));
-
-  it('a call of json_answer is the answer: a text block holding its JSON, ending with end_turn', () => {
-    const events = lineEvents(answerLines(), { ...PLAIN, structured: true });
-    assert.deepEqual(events, [
-      { type: 'start', messageId: 'msg_mock7', usage: usage(12, 1) },
-      { type: 'block_start', index: 0, block: 'text' },
-      ...PARIS_PIECES.map((text): TurnEvent => ({ type: 'text', index: 0, text })),
-      { type: 'block_stop', index: 0 },
-      { type: 'end', stopReason: 'end_turn', stopSequence: null, usage: usage(12, 7) },
-    ]);
-  });
-
-  it('without structured output json_answer is an ordinary tool call', () => {
-    const events = lineEvents(answerLines(), PLAIN);
-    assert.deepEqual(events[1], { type: 'tool_start', index: 0, id: 'toolu_mock7_a', name: 'json_answer' });
-    assert.deepEqual(events.at(-1), { type: 'end', stopReason: 'tool_use', stopSequence: null, usage: usage(12, 7) });
-  });
-});
-
 describe('cli-turn: tool calls the CLI did not stream', () => {
   const json = (value: unknown) => JSON.stringify(value);
   const assistant = (content: unknown[]) =>
