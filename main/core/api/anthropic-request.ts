@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRequest } from './chat-request.js';
 import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, noteCacheControl, textBlock, toContent, type ContentNotes } from './content.js';
 import { ProxyError } from '../errors.js';
 import { anthropicTool, anthropicToolChoice, anthropicTools, jsonSchemaObject, MAX_TOOLS, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith } from './validation.js';
+import { ignoredKeys, parseWith, withIgnored } from './validation.js';
 
 const message = z.looseObject({
   // Claude Code sends `system` messages among the turns; they join the system prompt.
@@ -98,6 +98,6 @@ export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliMode
     thinkingBudget: parsed.thinking?.type === 'enabled' ? parsed.thinking.budget_tokens : undefined,
     stream: parsed.stream ?? false,
     includeUsage: false,
-    ignored: [...ignored, ...tools.ignored, ...notes.ignored],
+    ignored: withIgnored(ignored, [...tools.ignored, ...notes.ignored]),
   };
 }

@@ -4,7 +4,7 @@ import { systemToText } from './anthropic-request.js';
 import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, textBlock, toContent, type ContentNotes } from './content.js';
 import { ProxyError } from '../errors.js';
 import { jsonSchemaObject, MAX_TOOLS, openaiTool, openaiToolChoice, openaiTools, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith } from './validation.js';
+import { ignoredKeys, parseWith, withIgnored } from './validation.js';
 
 const content = z.union([z.string(), z.array(anyBlock).max(MAX_BLOCKS), z.null()]);
 
@@ -161,6 +161,6 @@ export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'>
     thinking: false,
     stream: parsed.stream ?? false,
     includeUsage: parsed.stream_options?.include_usage ?? false,
-    ignored: [...ignoredKeys(parsed, HONOURED), ...tools.ignored, ...notes.ignored],
+    ignored: withIgnored(ignoredKeys(parsed, HONOURED), [...tools.ignored, ...notes.ignored]),
   };
 }
