@@ -23,7 +23,7 @@ const STAND_IN = `
   let state = { running: true, url: 'http://127.0.0.1:8000', host: '127.0.0.1', port: 8000, error: null, health, hostKind: 'electron', warnings: [] };
   const record = { id: 'req_desktop', startedAt: Date.now(), clientIp: '127.0.0.1', method: 'POST', path: '/v1/chat/completions', api: 'openai',
     model: 'sonnet', stream: true, state: 'done', status: 200, ttftMs: 120, durationMs: 900, inputTokens: 10, outputTokens: 20,
-    stopReason: 'end_turn', error: null, ignored: ['temperature'], cliPid: 123, userAgent: 'OpenAI/JS', requestBody: null, responseText: null };
+    stopReason: 'end_turn', error: null, ignored: ['temperature'], tools: [], toolCalls: [], cliPid: 123, userAgent: 'OpenAI/JS', requestBody: null, responseText: null };
   const emit = (channel, payload) => (listeners[channel] || []).forEach((listener) => listener(payload));
   window.__standInCalls = calls;
   window.claudeProxy = {

@@ -8,6 +8,9 @@
  *   (pointed at a loopback mock of the Messages API) and the fake CLI, both
  *   APIs, streaming and not.
  * - The proxy's added overhead per request (fresh proxy minus direct, medians).
+ * - An agent's request (40 earlier messages with tool calls and results, 3
+ *   tools) through the pooled proxy, replayed as real turns, against a fresh
+ *   direct spawn with a one-line prompt: first token, real CLI.
  * - Requests per second at concurrency 1, 4 and 16 with the fake CLI.
  * - The proxy's own RSS idle and under load (CLI children not included).
  * - The headless server started as its own process: time to its first 200
@@ -15,7 +18,7 @@
  *   under the tsx loader (as it used to run). Needs the build (`npm run bench` builds first).
  *
  * BENCH_ITERATIONS (default 8) sets the samples per cell; results are also
- * written to .bench/results.json.
+ * written to .bench/results.json (`BENCH_ONLY=agent` runs the agent section alone, written nowhere).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,11 +30,14 @@ import { defaultSettings, type Settings } from '../core/settings.js';
 import { startMockAnthropicApi } from '../test/fixtures/mock-anthropic-api.js';
 import { realCliEnv, realCliPath } from '../test/fixtures/real-cli.js';
 import { FAKE_CLI } from '../test/helpers/test-proxy.js';
-import { directSpawn, throughProxy, type Timing } from './measure.js';
+import { agentConversation, CONVERSATION_ROUNDS } from './conversation.js';
+import { directSpawn, throughProxy, timedPost, type Timing } from './measure.js';
 import { measureStartup, type StartMode, type StartupSample } from './startup.js';
 import { fmt, ratio, summarize, type Summary } from './stats.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 8);
+/** `BENCH_ONLY=agent` runs only the agent-conversation section. */
+const ONLY = process.env.BENCH_ONLY;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface CliUnderTest {
@@ -104,6 +110,35 @@ async function latency(cli: CliUnderTest, dataDir: string) {
   return cells;
 }
 
+async function conversation(cli: CliUnderTest, dataDir: string) {
+  const pooled = await startProxy(path.join(dataDir, `${cli.name}-agent`), cli, true);
+  const cwd = path.join(dataDir, 'direct-cwd');
+  await mkdir(cwd, { recursive: true });
+  const env = { ...process.env, ...cli.env };
+  const body = agentConversation(cli.model);
+  const prompt = 'ECHO:The quick brown fox jumps over the lazy dog';
+  const cell = { direct: [] as Timing[], agent: [] as Timing[] };
+  try {
+    await directSpawn(cli.path, cwd, env, prompt, cli.model);
+    await timedPost(`${pooled.url}/v1/messages`, body, true);
+    await poolReady(pooled.proxy, cli.settleMs);
+    for (let i = 0; i < ITERATIONS; i++) {
+      for (const which of i % 2 === 0 ? (['direct', 'agent'] as const) : (['agent', 'direct'] as const)) {
+        if (which === 'direct') cell.direct.push(await directSpawn(cli.path, cwd, env, prompt, cli.model));
+        else {
+          cell.agent.push(await timedPost(`${pooled.url}/v1/messages`, body, true));
+          await poolReady(pooled.proxy, cli.settleMs);
+        }
+      }
+    }
+  } finally {
+    await pooled.proxy.shutdown();
+  }
+  const direct = summarize(cell.direct.map((t) => t.ttftMs));
+  const agent = summarize(cell.agent.map((t) => t.ttftMs));
+  return { direct, agent, ratio: agent.median / direct.median };
+}
+
 async function throughput(cli: CliUnderTest, dataDir: string) {
   const { proxy, url } = await startProxy(path.join(dataDir, 'rps'), cli, true, {});
   const rssIdle = process.memoryUsage().rss;
@@ -163,7 +198,7 @@ async function main(): Promise<void> {
   ];
   const report: Record<string, unknown> = { date: new Date().toISOString(), iterations: ITERATIONS, node: process.version, latency: {} };
   try {
-    for (const cli of clis) {
+    for (const cli of ONLY === 'agent' ? [] : clis) {
       console.log(`\n== ${cli.name} CLI: time to first token / total (${ITERATIONS} samples each, interleaved)`);
       const cells = await latency(cli, dataDir);
       const out: Record<string, unknown> = {};
@@ -194,6 +229,12 @@ async function main(): Promise<void> {
       }
       (report.latency as Record<string, unknown>)[cli.name] = out;
     }
+    console.log(`\n== real CLI: an agent's request (${CONVERSATION_ROUNDS * 4} earlier messages with tool calls, 3 tools), first token`);
+    const agent = await conversation(clis[1]!, dataDir);
+    console.log(`  ${row('direct', agent.direct)}   (fresh spawn, one-line prompt)`);
+    console.log(`  ${row('agent', agent.agent)}   ratio ${ratio(agent.agent.median, agent.direct.median)}  (pooled proxy; goal ≤ 0.80)`);
+    report.agentConversation = agent;
+    if (ONLY === 'agent') return;
     console.log('\n== throughput with the fake CLI (pool on, cap 4, queue 64)');
     const tp = await throughput(clis[0]!, dataDir);
     for (const r of tp.results)

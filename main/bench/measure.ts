@@ -80,7 +80,12 @@ export async function throughProxy(
             { role: 'user', content: prompt },
           ],
         };
-  const res = await fetch(`${baseUrl}${path}`, {
+  return timedPost(`${baseUrl}${path}`, body, stream, started);
+}
+
+/** A POST timed from `started` to the first text delta (streamed) and to the end of the answer. */
+export async function timedPost(url: string, body: unknown, stream: boolean, started = performance.now()): Promise<Timing> {
+  const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -53,7 +53,9 @@ function parseLine(line: string): RequestRecord | undefined {
 
 /** One record as its history line: capped, redacted, and at most MAX_LINE_BYTES. */
 export function historyLine(record: RequestRecord): string {
-  const capped = redactRecord(capRecord(record));
+  const kept = redactRecord(capRecord(record));
+  // A tool call's arguments are the model's words: kept on disk only when bodies are (`logBodies`).
+  const capped = kept.requestBody === null ? { ...kept, toolCalls: kept.toolCalls.map((call) => ({ ...call, input: '' })) } : kept;
   const line = `${JSON.stringify(capped)}\n`;
   if (Buffer.byteLength(line) <= MAX_LINE_BYTES) return line;
   const note = `[left out of history: the record was over ${MAX_LINE_BYTES} bytes]`;

@@ -92,6 +92,21 @@ describe('RequestHistory', () => {
     await second.close();
   });
 
+  test('tool names and calls are kept; the arguments of a call only when bodies are', async () => {
+    fresh();
+    const first = await open();
+    const call = { id: 'toolu_1', name: 'get_weather', input: '{"city":"Oslo"}' };
+    first.append(record('plain', { tools: ['get_weather'], toolCalls: [call] }));
+    first.append(record('bodies', { tools: ['get_weather'], toolCalls: [call], requestBody: '{}' }));
+    await first.close();
+    const second = await open();
+    const [plain, bodies] = second.loaded;
+    assert.deepEqual(plain!.tools, ['get_weather']);
+    assert.deepEqual(plain!.toolCalls, [{ ...call, input: '' }]);
+    assert.deepEqual(bodies!.toolCalls, [call]);
+    await second.close();
+  });
+
   test('records are written within a moment of append, without a flush', async () => {
     fresh();
     const history = await open();

@@ -23,7 +23,7 @@ const anthropicTools: Anthropic.Tool[] = [
 ];
 const openaiTools: OpenAI.ChatCompletionTool[] = anthropicTools.map((tool) => ({
   type: 'function',
-  function: { name: tool.name, description: tool.description!, parameters: tool.input_schema as Record<string, unknown> },
+  function: { name: tool.name, description: tool.description!, parameters: tool.input_schema },
 }));
 
 function lastCall(mock: MockApi): MockApiRequest {
@@ -33,7 +33,8 @@ function lastCall(mock: MockApi): MockApiRequest {
 /** The conversation the model received, without the CLI's own context (system reminders) and cache hints. */
 function received(call: MockApiRequest): { role: string; content: unknown }[] {
   const strip = (block: Record<string, unknown>): unknown => {
-    const { cache_control: _cache, ...rest } = block;
+    const rest = { ...block };
+    delete rest.cache_control;
     if (rest.type === 'tool_result' && typeof rest.content === 'string') rest.content = rest.content.split('\n\n<system-reminder>')[0];
     if (rest.type === 'tool_result' && Array.isArray(rest.content)) {
       rest.content = (rest.content as Record<string, unknown>[])
@@ -203,12 +204,15 @@ describe('client tools through the real CLI', { timeout: 600_000 }, () => {
     });
     assert.equal(completion.choices[0]!.finish_reason, 'stop');
     assert.deepEqual(JSON.parse(completion.choices[0]!.message.content!), { city: 'mock', temp: 1 });
+    // The API's own structured output: the schema (its objects closed, as the API requires) in output_config.format.
+    assert.deepEqual(lastCall(mock).body.output_config.format, { type: 'json_schema', schema: { ...schema, additionalProperties: false } });
+    assert.equal(lastCall(mock).body.tool_choice, undefined);
 
     const stream = await openai.chat.completions.create({
       model: MODEL,
       stream: true,
       response_format: { type: 'json_object' },
-      messages: [{ role: 'user', content: 'JSON please [[input:{"ok":true}]]' }],
+      messages: [{ role: 'user', content: 'JSON please [[json:{"ok":true}]]' }],
     });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -271,6 +275,37 @@ describe('client tools through the real CLI', { timeout: 600_000 }, () => {
       },
     ]);
     assert.deepEqual(got[5], { role: 'assistant', content: [{ type: 'text', text: 'It failed.' }] });
+  });
+
+  test('documents (PDF, plain text), search results and OpenAI file parts reach the model as blocks', async () => {
+    const PDF = 'JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoKdHJhaWxlcgo8PC9Sb290IDEgMCBSPj4KJSVFT0YK';
+    const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Report' };
+    const text = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Plain notes.' } };
+    const search = { type: 'search_result', source: 'https://docs.test/a', title: 'A', content: [{ type: 'text', text: 'Found it.' }] };
+    await anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [pdf, text, search, { type: 'text', text: 'ECHO:read' }] } as Anthropic.MessageParam],
+    });
+    const blocks = (received(lastCall(mock)).at(-1)!.content as { type: string }[]).filter((b) => b.type !== 'text');
+    assert.deepEqual(blocks, [pdf, text, search]);
+
+    await openai.chat.completions.create({
+      model: MODEL,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'file', file: { file_data: `data:application/pdf;base64,${PDF}`, filename: 'report.pdf' } },
+            { type: 'text', text: 'ECHO:read' },
+          ],
+        },
+      ],
+    });
+    const sent = (received(lastCall(mock)).at(-1)!.content as { type: string }[]).filter((b) => b.type === 'document');
+    assert.deepEqual(sent, [
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf' },
+    ]);
   });
 
   test('server tools the CLI cannot offer are named in X-Claude-Proxy-Ignored; the client tools still work', async () => {

@@ -52,6 +52,29 @@ describe('warm CLI pool', () => {
     );
   });
 
+  test('a warm process takes the tools and the earlier turns at request time', async () => {
+    proxy = await startTestProxy({ settings: { pool: { enabled: true, maxWarm: 1 } } });
+    const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: {} } }];
+    const conversation = (last: string) =>
+      ask(undefined, {
+        tools,
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] },
+          { role: 'assistant', content: 'It is sunny.' },
+          { role: 'user', content: last },
+        ],
+      });
+    await (await postJson(`${proxy.url}/v1/messages`, conversation('ECHO:warming'))).json();
+    const [warm] = await warmPids(proxy, 1);
+    const res = await postJson(`${proxy.url}/v1/messages`, conversation('ECHO:from the warm one'));
+    // The fake CLI reports only the tools of its `initialize` manifest: a warm process that missed them would fail this.
+    assert.equal((await res.json()).content[0].text, 'from the warm one');
+    assert.equal(lastRecordPid(proxy), warm);
+    assert.equal(proxy.proxy.stats().pool.hits, 1);
+  });
+
   test('every process serves exactly one request and is then ended', async () => {
     const argvLog = path.join(await import('node:os').then((os) => os.tmpdir()), `pool-argv-${process.pid}.jsonl`);
     await writeFile(argvLog, '');

@@ -28,7 +28,12 @@ describe('parseAnthropicRequest', () => {
       api: 'anthropic',
       model: 'claude-sonnet-4-5',
       system: undefined,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+      // String content stays a string, as the client sent it (the CLI passes it on as it is).
+      messages: [{ role: 'user', content: 'Hi' }],
+      tools: [],
+      toolChoice: { type: 'auto' },
+      parallelToolCalls: true,
+      jsonSchema: undefined,
       maxTokens: 256,
       stopSequences: [],
       thinking: false,
@@ -49,38 +54,92 @@ describe('parseAnthropicRequest', () => {
     assert.equal(systemToText(undefined), undefined);
   });
 
-  it('keeps text and base64 images in order; earlier tool blocks become text; thinking is dropped', () => {
+  it('keeps every block of the history as it was: thinking, tool_use and tool_result with their ids, images', () => {
+    const history = [
+      user('Weather?'),
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig' },
+          { type: 'tool_use', id: 'tu_1', name: 'weather', input: { city: 'Oslo' } },
+        ],
+      },
+      user([
+        { type: 'tool_result', tool_use_id: 'tu_1', content: 'rain' },
+        { type: 'text', text: 'And this?' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+      ]),
+    ];
+    assert.deepEqual(parseAnthropicRequest(body({ messages: history })).messages, history);
+  });
+
+  it('system messages among the turns join the system prompt, after the top-level one', () => {
     const parsed = parseAnthropicRequest(
       body({
+        system: 'Top.',
         messages: [
-          user('Weather?'),
-          {
-            role: 'assistant',
-            content: [
-              { type: 'thinking', thinking: 'hmm', signature: 'sig' },
-              { type: 'tool_use', id: 'tu_1', name: 'weather', input: { city: 'Oslo' } },
-            ],
-          },
-          user([
-            { type: 'tool_result', tool_use_id: 'tu_1', content: 'rain' },
-            { type: 'text', text: 'And this?' },
-            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
-          ]),
+          user('Hi'),
+          { role: 'system', content: 'Mid.' },
+          { role: 'system', content: [{ type: 'text', text: 'As blocks.' }] },
+          { role: 'assistant', content: 'Hello.' },
+          user('Bye'),
         ],
       }),
     );
-    assert.deepEqual(parsed.messages, [
-      { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
-      { role: 'assistant', content: [{ type: 'text', text: '[tool call weather: {"city":"Oslo"}]' }] },
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: '[tool result: rain]' },
-          { type: 'text', text: 'And this?' },
-          { type: 'image', mediaType: 'image/png', data: PNG },
-        ],
-      },
+    assert.equal(parsed.system, 'Top.\n\nMid.\n\nAs blocks.');
+    assert.deepEqual(
+      parsed.messages.map((m) => m.role),
+      ['user', 'assistant', 'user'],
+    );
+    assert.equal(parseAnthropicRequest(body({ messages: [{ role: 'system', content: 'Only.' }, user('Hi')] })).system, 'Only.');
+  });
+
+  it('a conversation of system messages only is a 400: there is no turn to answer', () => {
+    const error = assertInvalid(body({ messages: [{ role: 'system', content: 'Be terse.' }] }), 'messages');
+    assert.equal(error.details?.issue, 'at least one user or assistant message is required');
+  });
+
+  it('output_config.format (and the beta output_format) asks for structured output', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const parsed = parseAnthropicRequest(body({ output_config: { format: { type: 'json_schema', schema } } }));
+    assert.deepEqual(parsed.jsonSchema, { ...schema, additionalProperties: false });
+    assert.deepEqual(parsed.ignored, [], 'output_config is acted on');
+    assert.deepEqual(parseAnthropicRequest(body({ output_format: { type: 'json_schema', schema } })).jsonSchema, {
+      ...schema,
+      additionalProperties: false,
+    });
+    assert.equal(parseAnthropicRequest(body()).jsonSchema, undefined);
+    assert.equal(parseAnthropicRequest(body({ output_config: { format: null } })).jsonSchema, undefined);
+    // output_config without a format is not acted on.
+    assert.deepEqual(parseAnthropicRequest(body({ output_config: { effort: 'high' } })).ignored, ['output_config']);
+    assertInvalid(body({ output_config: { format: { type: 'json_schema', schema: { type: 'string' } } } }), 'output_config.format.schema');
+    assertInvalid(body({ output_config: { format: { type: 'xml' } } }), 'output_config.format.type');
+  });
+
+  it('documents and search results pass through; cache_control is named as ignored wherever it is', () => {
+    const document = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Notes.' }, title: 'Notes' };
+    const searchResult = { type: 'search_result', source: 'https://x.test', title: 'X', content: [{ type: 'text', text: 'found' }] };
+    const parsed = parseAnthropicRequest(body({ messages: [user([document, searchResult, { type: 'text', text: 'Summarise.' }])] }));
+    assert.deepEqual(parsed.messages[0]?.content, [document, searchResult, { type: 'text', text: 'Summarise.' }]);
+    assert.deepEqual(parsed.ignored, []);
+
+    const cached = { type: 'ephemeral' };
+    const inMessage = parseAnthropicRequest(body({ messages: [user([{ type: 'text', text: 'Hi', cache_control: cached }])] }));
+    assert.deepEqual(inMessage.messages[0]?.content, [{ type: 'text', text: 'Hi' }]);
+    assert.deepEqual(inMessage.ignored, ['cache_control']);
+    assert.deepEqual(parseAnthropicRequest(body({ system: [{ type: 'text', text: 'S', cache_control: cached }] })).ignored, [
+      'cache_control',
     ]);
+    const tools = [{ name: 't', input_schema: { type: 'object' }, cache_control: cached }];
+    assert.deepEqual(parseAnthropicRequest(body({ tools })).ignored, ['cache_control']);
+  });
+
+  it('history blocks the CLI cannot carry are 400s naming the block and why', () => {
+    const serverTool = { role: 'assistant', content: [{ type: 'server_tool_use', id: 'srv_1', name: 'web_search', input: {} }] };
+    const error = assertInvalid(body({ messages: [user('Search'), serverTool, user('And?')] }), 'messages.1.content.0.type');
+    assert.match(error.message, /server tools/);
+    const pdfUrl = { type: 'document', source: { type: 'url', url: 'https://x.test/a.pdf' } };
+    assert.match(assertInvalid(body({ messages: [user([pdfUrl])] }), 'messages.0.content.0.source').message, /does not fetch/);
   });
 
   it('honours stop_sequences, stream and thinking', () => {
@@ -97,16 +156,17 @@ describe('parseAnthropicRequest', () => {
     assert.equal(parseAnthropicRequest(body({ thinking: { type: 'disabled' } })).thinking, false);
   });
 
-  it('reports accepted-but-ignored fields, sorted; metadata is not one of them', () => {
+  it('reports accepted-but-ignored fields, sorted; metadata, tools and tool_choice are not among them', () => {
+    const tools = [{ name: 't', input_schema: { type: 'object' } }];
     const parsed = parseAnthropicRequest(
-      body({ temperature: 0.2, top_p: 0.9, top_k: 5, tools: [{ name: 't' }], tool_choice: { type: 'auto' }, metadata: { user_id: 'u' } }),
+      body({ temperature: 0.2, top_p: 0.9, top_k: 5, tools, tool_choice: { type: 'auto' }, metadata: { user_id: 'u' } }),
     );
-    assert.deepEqual(parsed.ignored, ['temperature', 'tool_choice', 'tools', 'top_k', 'top_p']);
+    assert.deepEqual(parsed.ignored, ['temperature', 'top_k', 'top_p']);
   });
 
   describe('validation errors are 400s naming the field', () => {
     it('a bad role', () => {
-      const error = assertInvalid(body({ messages: [{ role: 'system', content: 'x' }] }), 'messages.0.role');
+      const error = assertInvalid(body({ messages: [{ role: 'bot', content: 'x' }] }), 'messages.0.role');
       assert.equal(error.code, 'validation_error');
       assert.match(error.message, /messages\.0\.role/);
     });
@@ -123,10 +183,11 @@ describe('parseAnthropicRequest', () => {
     });
 
     it('bad content blocks', () => {
-      assertInvalid(body({ messages: [user([{ type: 'video' }])] }), 'messages.0.content');
-      assertInvalid(body({ messages: [user([{ type: 'text' }])] }), 'messages.0.content');
+      // Each block is checked by its own schema, so the error names the block and its field.
+      assertInvalid(body({ messages: [user([{ type: 'video' }])] }), 'messages.0.content.0.type');
+      assertInvalid(body({ messages: [user([{ type: 'text' }])] }), 'messages.0.content.0.text');
       const badImage = { type: 'image', source: { type: 'base64', media_type: 'image/bmp', data: 'AAAA' } };
-      assertInvalid(body({ messages: [user([badImage])] }), 'messages.0.content');
+      assertInvalid(body({ messages: [user([badImage])] }), 'messages.0.content.0.source.media_type');
       const notBase64 = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'not base64!' } };
       assertInvalid(body({ messages: [user([notBase64])] }), 'messages.0.content.0.source.data');
     });
@@ -147,7 +208,7 @@ describe('parseAnthropicRequest', () => {
           ],
         }),
       );
-      assert.equal(error.details?.issue, 'image URL not supported');
+      assert.match(String(error.details?.issue), /base64/);
     });
 
     it('an image URL error names the image block, as the OpenAI route does', () => {

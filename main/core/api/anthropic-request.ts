@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './chat-request.js';
-import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, textBlock, toContent, type ContentNotes } from './content.js';
+import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, noteCacheControl, textBlock, toContent, type ContentNotes } from './content.js';
+import { ProxyError } from '../errors.js';
 import { anthropicTool, anthropicToolChoice, anthropicTools, jsonSchemaObject, MAX_TOOLS, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith } from './validation.js';
+import { ignoredKeys, parseWith, withIgnored } from './validation.js';
 
 const message = z.looseObject({
   // Claude Code sends `system` messages among the turns; they join the system prompt.
@@ -61,6 +62,8 @@ export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliMode
   const systemParts: string[] = [];
   const topLevel = systemToText(parsed.system);
   if (topLevel !== undefined) systemParts.push(topLevel);
+  if (Array.isArray(parsed.system)) for (const block of parsed.system) noteCacheControl(block, notes);
+  for (const tool of parsed.tools ?? []) noteCacheControl(tool, notes);
   const messages: ChatMessage[] = [];
   parsed.messages.forEach((m, i) => {
     const content = toContent(m.content, `messages.${i}.content`, notes);
@@ -69,6 +72,13 @@ export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliMode
       if (text !== '') systemParts.push(text);
     } else messages.push({ role: m.role, content });
   });
+  if (messages.length === 0) {
+    const issue = 'at least one user or assistant message is required';
+    throw new ProxyError('invalid_request_error', `messages: ${issue}`, {
+      code: 'validation_error',
+      details: { field: 'messages', issue },
+    });
+  }
   const tools = anthropicTools(parsed.tools, parsed.tool_choice);
   const format = parsed.output_config?.format ?? parsed.output_format ?? undefined;
   // Of output_config only the format is acted on.
@@ -88,6 +98,6 @@ export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliMode
     thinkingBudget: parsed.thinking?.type === 'enabled' ? parsed.thinking.budget_tokens : undefined,
     stream: parsed.stream ?? false,
     includeUsage: false,
-    ignored: [...ignored, ...tools.ignored, ...notes.ignored],
+    ignored: withIgnored(ignored, [...tools.ignored, ...notes.ignored]),
   };
 }

@@ -58,8 +58,8 @@ export interface ChatRequest {
   /** False when the client asked for at most one tool call per answer. */
   parallelToolCalls: boolean;
   /**
-   * Structured output: the answer must be JSON fitting this schema. Served by
-   * a forced tool (STRUCTURED_TOOL) whose input becomes the answer's text.
+   * Structured output: the answer's text must be JSON fitting this schema
+   * (the Messages API's `output_config.format`, passed on to the CLI's request).
    */
   jsonSchema: Record<string, unknown> | undefined;
   maxTokens: number | undefined;
@@ -74,6 +74,3 @@ export interface ChatRequest {
   /** Request fields accepted but not honoured, reported in X-Claude-Proxy-Ignored. */
   ignored: string[];
 }
-
-/** The tool that carries a structured-output answer; a client tool of this name is refused. */
-export const STRUCTURED_TOOL = 'json_answer';

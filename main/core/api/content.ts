@@ -108,7 +108,8 @@ function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   throw validationError(result.error, [field, ...(issue?.path ?? []).map(String)].join('.'));
 }
 
-function noteCacheControl(block: AnyBlock, notes: ContentNotes): void {
+/** Notes a block's (or a system block's, or a tool's) `cache_control` as not passed on. */
+export function noteCacheControl(block: Record<string, unknown>, notes: ContentNotes): void {
   // The CLI places its own cache breakpoints (the API allows four); the client's hints are not passed on.
   if (block.cache_control !== undefined && block.cache_control !== null) notes.ignored.add('cache_control');
 }

@@ -28,7 +28,12 @@ describe('parseOpenAIRequest', () => {
       api: 'openai',
       model: 'gpt-4o',
       system: undefined,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+      // String content stays a string, as the client sent it.
+      messages: [{ role: 'user', content: 'Hi' }],
+      tools: [],
+      toolChoice: { type: 'auto' },
+      parallelToolCalls: true,
+      jsonSchema: undefined,
       maxTokens: undefined,
       stopSequences: [],
       thinking: false,
@@ -49,7 +54,7 @@ describe('parseOpenAIRequest', () => {
       }),
     );
     assert.equal(parsed.system, 'Be terse.\n\nAnswer in French.');
-    assert.deepEqual(parsed.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }]);
+    assert.deepEqual(parsed.messages, [{ role: 'user', content: 'Hi' }]);
   });
 
   it('accepts an Anthropic-style body: top-level system and content-block arrays', () => {
@@ -71,7 +76,7 @@ describe('parseOpenAIRequest', () => {
     assert.equal(parsed.maxTokens, 100);
     assert.deepEqual(parsed.messages[0]?.content, [
       { type: 'text', text: 'What is this?' },
-      { type: 'image', mediaType: 'image/png', data: PNG },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
     ]);
     assert.equal(
       parseOpenAIRequest(
@@ -103,7 +108,7 @@ describe('parseOpenAIRequest', () => {
     );
     assert.deepEqual(parsed.messages[0]?.content, [
       { type: 'text', text: 'Describe:' },
-      { type: 'image', mediaType: 'image/png', data: PNG },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
     ]);
   });
 
@@ -139,7 +144,7 @@ describe('parseOpenAIRequest', () => {
     assert.deepEqual(parseOpenAIRequest(body({ n: 1 })).ignored, []);
   });
 
-  it('reports temperature, top_p, seed, tools … as ignored; user and stream_options are honoured', () => {
+  it('reports temperature, top_p, seed … as ignored; user, stream_options, tools, tool_choice and response_format are honoured', () => {
     const parsed = parseOpenAIRequest(
       body({
         temperature: 0.5,
@@ -154,7 +159,7 @@ describe('parseOpenAIRequest', () => {
         stream_options: { include_usage: true },
       }),
     );
-    assert.deepEqual(parsed.ignored, ['response_format', 'seed', 'temperature', 'tool_choice', 'tools', 'top_p']);
+    assert.deepEqual(parsed.ignored, ['seed', 'temperature', 'top_p']);
     assert.equal(parsed.stream, true);
     assert.equal(parsed.includeUsage, true);
   });
@@ -172,7 +177,7 @@ describe('parseOpenAIRequest', () => {
     assert.equal(parseOpenAIRequest(body({ max_tokens: null })).maxTokens, undefined);
   });
 
-  it('renders earlier tool calls and tool results as text', () => {
+  it('turns earlier tool calls into tool_use blocks and tool messages into tool_result blocks, ids kept', () => {
     const parsed = parseOpenAIRequest(
       body({
         messages: [
@@ -187,15 +192,110 @@ describe('parseOpenAIRequest', () => {
       }),
     );
     assert.deepEqual(parsed.messages.slice(1), [
-      { role: 'assistant', content: [{ type: 'text', text: '[tool call weather: {"city":"Oslo"}]' }] },
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: '[tool result: ' },
-          { type: 'text', text: 'rain' },
-          { type: 'text', text: ']' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name: 'weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c1', content: 'rain' }] },
+    ]);
+  });
+
+  it('keeps text beside tool calls, and ids as the client gave them', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Oslo?' },
+          {
+            role: 'assistant',
+            content: 'Checking both.',
+            tool_calls: [
+              { id: 'call_9f8e7d6c5b4a', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+              { id: 'call_2', function: { name: 'weather', arguments: '' } },
+            ],
+          },
         ],
-      },
+      }),
+    );
+    assert.deepEqual(parsed.messages[1], {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Checking both.' },
+        { type: 'tool_use', id: 'call_9f8e7d6c5b4a', name: 'weather', input: { city: 'Paris' } },
+        // Empty arguments are no arguments.
+        { type: 'tool_use', id: 'call_2', name: 'weather', input: {} },
+      ],
+    });
+  });
+
+  it('consecutive tool messages, and a user message after them, become one user turn', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Oslo?' },
+          {
+            role: 'assistant',
+            content: '',
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } },
+              { id: 'c2', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+          { role: 'tool', tool_call_id: 'c2', content: [{ type: 'text', text: 'rain' }] },
+          { role: 'user', content: 'Which is warmer?' },
+        ],
+      }),
+    );
+    assert.equal(parsed.messages.length, 3);
+    assert.deepEqual(parsed.messages[1]?.content, [
+      { type: 'tool_use', id: 'c1', name: 'weather', input: { city: 'Paris' } },
+      { type: 'tool_use', id: 'c2', name: 'weather', input: { city: 'Oslo' } },
+    ]);
+    assert.deepEqual(parsed.messages[2], {
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'c1', content: 'sunny' },
+        { type: 'tool_result', tool_use_id: 'c2', content: [{ type: 'text', text: 'rain' }] },
+        { type: 'text', text: 'Which is warmer?' },
+      ],
+    });
+  });
+
+  it('response_format json_schema and json_object ask for structured output; text does not', () => {
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    const format = (responseFormat: unknown) => parseOpenAIRequest(body({ response_format: responseFormat })).jsonSchema;
+    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } }), {
+      ...schema,
+      additionalProperties: false,
+    });
+    assert.deepEqual(format({ type: 'json_object' }), { type: 'object', additionalProperties: true });
+    assert.deepEqual(format({ type: 'json_schema', json_schema: { name: 'any' } }), { type: 'object', additionalProperties: true });
+    assert.equal(format({ type: 'text' }), undefined);
+    assert.equal(format(null), undefined);
+    assertInvalid(
+      body({ response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array' } } } }),
+      'response_format.json_schema.schema',
+    );
+    assertInvalid(body({ response_format: { type: 'yaml' } }), 'response_format.type');
+  });
+
+  it('parts the CLI cannot carry are 400s naming the part and why', () => {
+    const part = (content: unknown) => body({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, content] }] });
+    const audio = assertInvalid(part({ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }), 'messages.0.content.1.type');
+    assert.match(audio.message, /audio input is not supported/);
+    const fileId = assertInvalid(part({ type: 'file', file: { file_id: 'file-abc' } }), 'messages.0.content.1.file');
+    assert.match(fileId.message, /Files API/);
+    const notPdf = part({ type: 'file', file: { file_data: `data:image/png;base64,${PNG}`, filename: 'a.png' } });
+    assert.match(assertInvalid(notPdf, 'messages.0.content.1.file.file_data').message, /PDF/);
+  });
+
+  it('a PDF file part becomes a document block', () => {
+    const parsed = parseOpenAIRequest(
+      body({
+        messages: [
+          { role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'a.pdf' } }] },
+        ],
+      }),
+    );
+    assert.deepEqual(parsed.messages[0]?.content, [
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'a.pdf' },
     ]);
   });
 
@@ -207,9 +307,30 @@ describe('parseOpenAIRequest', () => {
       assertInvalid(body({ max_tokens: -1 }), 'max_tokens');
     });
 
+    it('tool calls with arguments that are not a JSON object', () => {
+      const call = (args: string) =>
+        body({
+          messages: [
+            { role: 'user', content: 'x' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: args } }] },
+            { role: 'tool', tool_call_id: 'c1', content: 'y' },
+          ],
+        });
+      for (const args of ['{"city":', 'not json', '[1,2]', '"text"', 'null']) {
+        const error = assertInvalid(call(args), 'messages.1.tool_calls.0.function.arguments');
+        assert.match(error.message, /JSON object/);
+      }
+    });
+
+    it('a tool message without tool_call_id, and a legacy function message', () => {
+      const tool = assertInvalid(body({ messages: [{ role: 'tool', content: 'y' }] }), 'messages.0.tool_call_id');
+      assert.match(tool.message, /id of the call/);
+      assertInvalid(body({ messages: [{ role: 'function', name: 'f', content: 'y' }] }), 'messages.0.role');
+    });
+
     it('only system messages', () => {
       const error = assertInvalid(body({ messages: [{ role: 'system', content: 'x' }] }), 'messages');
-      assert.equal(error.details?.issue, 'only system messages were given');
+      assert.equal(error.details?.issue, 'at least one user or assistant message is required');
     });
   });
 });

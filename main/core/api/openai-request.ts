@@ -4,7 +4,7 @@ import { systemToText } from './anthropic-request.js';
 import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, textBlock, toContent, type ContentNotes } from './content.js';
 import { ProxyError } from '../errors.js';
 import { jsonSchemaObject, MAX_TOOLS, openaiTool, openaiToolChoice, openaiTools, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith } from './validation.js';
+import { ignoredKeys, parseWith, withIgnored } from './validation.js';
 
 const content = z.union([z.string(), z.array(anyBlock).max(MAX_BLOCKS), z.null()]);
 
@@ -111,7 +111,8 @@ function toMessages(parsed: z.infer<typeof openaiChatSchema>, notes: ContentNote
         const blocks = asBlocks(body).filter((block) => block.type !== 'text' || block.text !== '');
         if (m.refusal) blocks.push({ type: 'text', text: m.refusal });
         (m.tool_calls ?? []).forEach((call, i) => blocks.push(toolUse(call, `${field}.tool_calls.${i}`)));
-        messages.push({ role: 'assistant', content: blocks });
+        // An assistant message with nothing in it (content null, no calls) is not a turn the API accepts.
+        if (blocks.length > 0) messages.push({ role: 'assistant', content: blocks });
         break;
       }
       case 'tool': {
@@ -143,7 +144,7 @@ export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'>
     format?.type === 'json_schema'
       ? structuredSchema(format.json_schema.schema, 'response_format.json_schema.schema')
       : format?.type === 'json_object'
-        ? { type: 'object' }
+        ? structuredSchema(undefined, 'response_format')
         : undefined;
   const stop = parsed.stop ?? [];
   return {
@@ -160,6 +161,6 @@ export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'>
     thinking: false,
     stream: parsed.stream ?? false,
     includeUsage: parsed.stream_options?.include_usage ?? false,
-    ignored: [...ignoredKeys(parsed, HONOURED), ...tools.ignored, ...notes.ignored],
+    ignored: withIgnored(ignoredKeys(parsed, HONOURED), [...tools.ignored, ...notes.ignored]),
   };
 }

@@ -113,12 +113,14 @@ describe('parseResponsesRequest', () => {
       metadata: { a: 'b' },
       include: ['reasoning.encrypted_content'],
     });
-    assert.deepEqual(parsed.request.jsonSchema, schema);
+    // Closed, as the Messages API requires.
+    assert.deepEqual(parsed.request.jsonSchema, { ...schema, additionalProperties: false });
     assert.equal(parsed.options.store, false);
     assert.equal(parsed.options.encryptedReasoning, true);
     assert.deepEqual(parsed.options.echo.metadata, { a: 'b' });
     assert.deepEqual(parseResponsesRequest({ model: MODEL, input: 'x', text: { format: { type: 'json_object' } } }).request.jsonSchema, {
       type: 'object',
+      additionalProperties: true,
     });
   });
 

@@ -140,7 +140,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
     format?.type === 'json_schema'
       ? structuredSchema(format.schema, 'text.format.schema')
       : format?.type === 'json_object'
-        ? { type: 'object' }
+        ? structuredSchema(undefined, 'text.format')
         : undefined;
   const maxTokens = parsed.max_output_tokens ?? undefined;
   const system = [...(parsed.instructions ? [parsed.instructions] : []), ...inputSystem];

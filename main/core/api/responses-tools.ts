@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ToolChoice, ToolSpec } from './chat-request.js';
 import { capString } from '../limits/client-strings.js';
-import { checkChoice, checkUnique, jsonSchemaObject, MAX_TOOLS, OPENAI_NAME, toolSpec, type ParsedTools } from './tools.js';
+import { addTool, checkChoice, jsonSchemaObject, MAX_TOOLS, OPENAI_NAME, type ParsedTools } from './tools.js';
 
 /**
  * The Responses API's tools: flat `function` tools are declared to the model;
@@ -35,10 +35,11 @@ export const responsesToolChoice = z.union([
 type ResponsesTool = z.infer<typeof responsesTool>;
 type ResponsesToolChoice = z.infer<typeof responsesToolChoice>;
 
-function functionSpec(tool: ResponsesTool, field: string): ToolSpec {
+function addFunction(specs: ToolSpec[], tool: ResponsesTool, field: string): void {
   // OpenAI lets a function omit `parameters`: it then takes no arguments.
   const schema = tool.parameters ?? { type: 'object', properties: {} };
-  return toolSpec(tool.name ?? '', tool.description ?? undefined, schema, `${field}.parameters`, OPENAI_NAME, 64);
+  const fields = { name: `${field}.name`, schema: `${field}.parameters` };
+  addTool(specs, tool.name ?? '', tool.description ?? undefined, schema, fields, OPENAI_NAME, 64);
 }
 
 /** `ignored` gets `tool_choice` when the choice names a tool type the proxy leaves out. */
@@ -67,11 +68,10 @@ export function responsesTools(
   const specs: ToolSpec[] = [];
   const ignored: string[] = [];
   (tools ?? []).forEach((tool, index) => {
-    if (tool.type === 'function') specs.push(functionSpec(tool, `tools.${index}`));
+    if (tool.type === 'function') addFunction(specs, tool, `tools.${index}`);
     else ignored.push(`tools.${index}.${capString(tool.type, 40)}`);
   });
-  checkUnique(specs, 'tools');
   const chosen = toChoice(choice, specs, ignored);
-  checkChoice(chosen.choice, chosen.specs, 'tool_choice');
+  checkChoice(chosen.choice, chosen.specs, 'tool_choice', 'tool_choice.name');
   return { tools: chosen.specs, toolChoice: chosen.choice, parallelToolCalls: parallel ?? true, ignored };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STRUCTURED_TOOL, type ToolChoice, type ToolSpec } from './chat-request.js';
+import type { ToolChoice, ToolSpec } from './chat-request.js';
 import { ProxyError } from '../errors.js';
 import { capString } from '../limits/client-strings.js';
 
@@ -62,34 +62,36 @@ function bad(field: string, issue: string): ProxyError {
   return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
 }
 
-/** A tool declared to the model: its name checked, its schema's top level an object. */
-export function toolSpec(
+/** Where a tool's name and schema sit in the client's body, for errors (`tools.2.function.name`). */
+export interface ToolFields {
+  name: string;
+  schema: string;
+}
+
+/**
+ * Adds a tool declared to the model: its name checked and not declared
+ * before, its schema's top level an object.
+ */
+export function addTool(
+  specs: ToolSpec[],
   name: string,
   description: string | undefined,
   schema: Record<string, unknown>,
-  field: string,
+  fields: ToolFields,
   rule: RegExp,
   max: number,
-): ToolSpec {
+): void {
   if (!rule.test(name)) {
-    throw bad(`${field}.name`, `tool name "${capString(name, 80)}" must be 1-${max} letters, digits, underscores or hyphens`);
+    throw bad(fields.name, `tool name "${capString(name, 80)}" must be 1-${max} letters, digits, underscores or hyphens`);
   }
-  if (name === STRUCTURED_TOOL) throw bad(`${field}.name`, `"${STRUCTURED_TOOL}" is reserved by the proxy for structured output`);
+  if (specs.some((tool) => tool.name === name)) throw bad(fields.name, `tool name "${name}" is declared twice`);
   if (schema.type !== 'object') {
     throw bad(
-      `${field}`,
+      fields.schema,
       `the schema of tool "${name}" must have "type": "object" at its top level (the Claude CLI drops every tool otherwise)`,
     );
   }
-  return { name, description: description ?? '', inputSchema: schema };
-}
-
-export function checkUnique(tools: ToolSpec[], field: string): void {
-  const seen = new Set<string>();
-  tools.forEach((tool, index) => {
-    if (seen.has(tool.name)) throw bad(`${field}.${index}.name`, `tool name "${tool.name}" is declared twice`);
-    seen.add(tool.name);
-  });
+  specs.push({ name, description: description ?? '', inputSchema: schema });
 }
 
 export interface ParsedTools {
@@ -100,9 +102,10 @@ export interface ParsedTools {
   ignored: string[];
 }
 
-export function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string): void {
+/** `nameField` is where the dialect puts a named choice's tool name. */
+export function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string, nameField: string): void {
   if (choice.type === 'tool' && !tools.some((tool) => tool.name === choice.name)) {
-    throw bad(`${field}.name`, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
+    throw bad(nameField, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
   }
   if ((choice.type === 'tool' || choice.type === 'any') && tools.length === 0) {
     throw bad(field, 'tool_choice asks for a tool call, but no tool the proxy can offer was declared');
@@ -122,12 +125,12 @@ export function anthropicTools(
       return;
     }
     if (tool.input_schema === undefined) throw bad(`${field}.input_schema`, `tool "${capString(tool.name, 80)}" has no input_schema`);
-    specs.push(toolSpec(tool.name, tool.description, tool.input_schema, `${field}.input_schema`, ANTHROPIC_NAME, 128));
+    const fields = { name: `${field}.name`, schema: `${field}.input_schema` };
+    addTool(specs, tool.name, tool.description, tool.input_schema, fields, ANTHROPIC_NAME, 128);
   });
-  checkUnique(specs, 'tools');
   const toolChoice: ToolChoice =
     choice === undefined ? { type: 'auto' } : choice.type === 'tool' ? { type: 'tool', name: choice.name } : { type: choice.type };
-  checkChoice(toolChoice, specs, 'tool_choice');
+  checkChoice(toolChoice, specs, 'tool_choice', 'tool_choice.name');
   return { tools: specs, toolChoice, parallelToolCalls: !(choice?.disable_parallel_tool_use ?? false), ignored };
 }
 
@@ -147,9 +150,9 @@ export function openaiTools(
     if (!tool.function) throw bad(`${field}.function`, 'a function tool needs its "function" object');
     // OpenAI lets a function omit `parameters`: it then takes no arguments.
     const schema = tool.function.parameters ?? { type: 'object', properties: {} };
-    specs.push(toolSpec(tool.function.name, tool.function.description, schema, `${field}.function.parameters`, OPENAI_NAME, 64));
+    const fields = { name: `${field}.function.name`, schema: `${field}.function.parameters` };
+    addTool(specs, tool.function.name, tool.function.description, schema, fields, OPENAI_NAME, 64);
   });
-  checkUnique(specs, 'tools');
   let toolChoice: ToolChoice = { type: 'auto' };
   if (choice === 'none') toolChoice = { type: 'none' };
   else if (choice === 'required') toolChoice = { type: 'any' };
@@ -159,15 +162,42 @@ export function openaiTools(
     specs = specs.filter((tool) => allowed.has(tool.name));
     toolChoice = { type: choice.allowed_tools.mode === 'required' ? 'any' : 'auto' };
   }
-  checkChoice(toolChoice, specs, 'tool_choice');
+  checkChoice(toolChoice, specs, 'tool_choice', 'tool_choice.function.name');
   return { tools: specs, toolChoice, parallelToolCalls: parallel ?? true, ignored };
 }
 
-/** The JSON Schema of a structured-output request, checked like a tool's. */
+/**
+ * The JSON Schema of a structured-output request, as the Messages API takes
+ * it: an object at the top, and every object closed (`additionalProperties:
+ * false`, which the API requires and OpenAI's strict mode implies) unless the
+ * schema says otherwise. No schema at all means any object.
+ */
 export function structuredSchema(schema: Record<string, unknown> | undefined, field: string): Record<string, unknown> {
-  if (schema === undefined) return { type: 'object' };
+  // No schema (OpenAI json_object): any JSON object.
+  if (schema === undefined) return { type: 'object', additionalProperties: true };
   if (schema.type !== 'object') {
     throw bad(field, 'structured output needs a schema whose top level is "type": "object"');
   }
+  return closeObjects(schema) as Record<string, unknown>;
+}
+
+const SUBSCHEMA_MAPS = ['properties', '$defs', 'definitions', 'patternProperties'];
+const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+
+function closeObjects(node: unknown, depth = 0): unknown {
+  // Bodies are already limited to a depth of 128 (json-body.ts); this bound is only a backstop.
+  if (typeof node !== 'object' || node === null || Array.isArray(node) || depth > 256) return node;
+  const schema: Record<string, unknown> = { ...(node as Record<string, unknown>) };
+  if (schema.type === 'object' && schema.additionalProperties === undefined) schema.additionalProperties = false;
+  for (const key of SUBSCHEMA_MAPS) {
+    const map = schema[key];
+    if (typeof map === 'object' && map !== null && !Array.isArray(map)) {
+      schema[key] = Object.fromEntries(Object.entries(map).map(([name, sub]) => [name, closeObjects(sub, depth + 1)]));
+    }
+  }
+  for (const key of SUBSCHEMA_LISTS) {
+    if (Array.isArray(schema[key])) schema[key] = (schema[key] as unknown[]).map((sub) => closeObjects(sub, depth + 1));
+  }
+  if (schema.items !== undefined) schema.items = closeObjects(schema.items, depth + 1);
   return schema;
 }

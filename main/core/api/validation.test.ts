@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { ProxyError } from '../errors.js';
-import { ignoredKeys, parseWith, validationError } from './validation.js';
+import { ignoredKeys, parseWith, validationError, withIgnored } from './validation.js';
 
 const schema = z.object({ items: z.array(z.object({ name: z.string() })), count: z.number().optional() });
 
@@ -48,5 +48,15 @@ describe('ignoredKeys', () => {
     const body = { model: 'm', temperature: 1, seed: undefined, top_p: null, tools: [], logit_bias: {} };
     assert.deepEqual(ignoredKeys(body, new Set(['model'])), ['logit_bias', 'temperature', 'tools']);
     assert.deepEqual(ignoredKeys({ model: 'm' }, new Set(['model'])), []);
+  });
+});
+
+describe('withIgnored', () => {
+  it('puts added entries before the count of fields left unlisted, which stays last', () => {
+    const keys = ignoredKeys(Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 1])), new Set());
+    const merged = withIgnored(keys, ['tools.0.web_search_20250305', 'cache_control']);
+    assert.equal(merged.at(-1), keys.at(-1));
+    assert.deepEqual(merged.slice(-3, -1), ['tools.0.web_search_20250305', 'cache_control']);
+    assert.deepEqual(withIgnored(['temperature'], ['cache_control']), ['temperature', 'cache_control']);
   });
 });

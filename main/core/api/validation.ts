@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ProxyError } from '../errors.js';
-import { capString, MAX_LISTED, MAX_MESSAGE_CHARS, moreFields } from '../limits/client-strings.js';
+import { capString, MAX_LISTED, MAX_MESSAGE_CHARS, moreCount, moreFields } from '../limits/client-strings.js';
 
 /** Turns a zod failure into a 400 that names the first offending field. */
 export function validationError(error: z.ZodError, fieldPath?: string): ProxyError {
@@ -38,6 +38,12 @@ export function ignoredKeys(body: Record<string, unknown>, honoured: ReadonlySet
   }
   names.sort();
   return more > 0 ? [...names, moreFields(more)] : names;
+}
+
+/** Adds entries (tools left out, hints not passed on) before the `…and N more fields` entry, which stays last. */
+export function withIgnored(keys: readonly string[], extra: Iterable<string>): string[] {
+  const more = moreCount(keys.at(-1)) > 0 ? keys.slice(-1) : [];
+  return [...keys.slice(0, keys.length - more.length), ...extra, ...more];
 }
 
 /** Deeper than any real request; deep enough JSON would overflow the stack of whatever walks it next. */

@@ -44,14 +44,26 @@ describe('parseCliLine', () => {
     assert.equal(parsed.usage?.cache_read_input_tokens, null);
   });
 
-  it('parses every line of the real transcripts; only user lines are unknown', () => {
-    const names = ['mock_basic', 'mock_thinking', 'err2_mock-midstream', 'fallback', 'nologin_stream', 'oauth_limit', 'mock_maxtokens'];
+  it('parses every line of the real transcripts; only user lines and control responses are unknown', () => {
+    const names = [
+      'mock_basic',
+      'mock_thinking',
+      'err2_mock-midstream',
+      'fallback',
+      'nologin_stream',
+      'oauth_limit',
+      'mock_maxtokens',
+      'q3_dontask_mt1',
+      'q3_dontask_mt1_parallel',
+      'q3_55_dontask_mt1',
+      'q4_edge_ids_S',
+    ];
     for (const name of names) {
       for (const line of transcriptLines(name)) {
         const parsed = parseCliLine(line);
         assert.ok(parsed !== undefined, `${name}: parsed`);
         const rawType = (JSON.parse(line) as { type: string }).type;
-        if (rawType === 'user') assert.deepEqual(parsed, { type: 'unknown', raw: 'user' });
+        if (rawType === 'user' || rawType === 'control_response') assert.deepEqual(parsed, { type: 'unknown', raw: rawType });
         else assert.equal(parsed.type, rawType, `${name}: ${line.slice(0, 120)}`);
       }
     }

@@ -11,31 +11,20 @@ const weather = {
 
 describe('initializeLine', () => {
   it('carries the system prompt, or an empty one so the agent prompt is never used', () => {
-    assert.deepEqual(JSON.parse(initializeLine({ system: 'Be terse.', tools: [], jsonSchema: undefined })), {
+    assert.deepEqual(JSON.parse(initializeLine({ system: 'Be terse.', tools: [] })), {
       type: 'control_request',
       request_id: 'init',
       request: { subtype: 'initialize', systemPrompt: ['Be terse.'] },
     });
-    assert.deepEqual(JSON.parse(initializeLine({ system: undefined, tools: [], jsonSchema: undefined })).request.systemPrompt, []);
+    assert.deepEqual(JSON.parse(initializeLine({ system: undefined, tools: [] })).request.systemPrompt, []);
   });
 
   it('declares client tools in an in-process MCP manifest, names, descriptions and schemas as given', () => {
-    const request = JSON.parse(initializeLine({ system: undefined, tools: [weather], jsonSchema: undefined })).request;
+    const request = JSON.parse(initializeLine({ system: undefined, tools: [weather] })).request;
     assert.deepEqual(request.sdkMcpServers, ['client']);
     assert.deepEqual(request.sdkMcpServerManifests.client.toolsListResult.tools, [
       { name: 'get_weather', description: 'Weather for a city', inputSchema: weather.inputSchema },
     ]);
-  });
-
-  it('adds the structured-output answer tool with the client schema', () => {
-    const schema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
-    const request = JSON.parse(initializeLine({ system: undefined, tools: [], jsonSchema: schema })).request;
-    const tools = request.sdkMcpServerManifests.client.toolsListResult.tools;
-    assert.deepEqual(
-      tools.map((tool: { name: string }) => tool.name),
-      ['json_answer'],
-    );
-    assert.deepEqual(tools[0].inputSchema, schema);
   });
 });
 

@@ -1,4 +1,4 @@
-import { STRUCTURED_TOOL, type ChatMessage, type ChatRequest, type CliBlock, type ToolSpec } from '../api/chat-request.js';
+import type { ChatMessage, ChatRequest, CliBlock } from '../api/chat-request.js';
 
 /**
  * What is written to the CLI's stdin for one request. The system prompt and
@@ -22,23 +22,13 @@ export type ReplayStep = { role: 'user'; line: string; query: boolean } | { role
 
 const PREFILL_NOTE = 'Continue your last message from exactly where it stops, without repeating any of it.';
 
-function declared(request: Pick<ChatRequest, 'tools' | 'jsonSchema'>): ToolSpec[] {
-  if (request.jsonSchema === undefined) return request.tools;
-  const answer: ToolSpec = {
-    name: STRUCTURED_TOOL,
-    description: 'Give your final answer with this tool: its input is the answer, as JSON that fits the schema.',
-    inputSchema: request.jsonSchema,
-  };
-  return [...request.tools, answer];
-}
-
 /** Names the CLI must report in `system/init` for the request to run with its tools. */
-export function declaredToolNames(request: Pick<ChatRequest, 'tools' | 'jsonSchema'>): string[] {
-  return declared(request).map((tool) => tool.name);
+export function declaredToolNames(request: Pick<ChatRequest, 'tools'>): string[] {
+  return request.tools.map((tool) => tool.name);
 }
 
-export function initializeLine(request: Pick<ChatRequest, 'system' | 'tools' | 'jsonSchema'>): string {
-  const tools = declared(request);
+export function initializeLine(request: Pick<ChatRequest, 'system' | 'tools'>): string {
+  const { tools } = request;
   const mcp =
     tools.length === 0
       ? {}

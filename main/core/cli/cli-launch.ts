@@ -1,4 +1,4 @@
-import { STRUCTURED_TOOL, type ChatRequest, type ToolChoice } from '../api/chat-request.js';
+import type { ChatRequest, ToolChoice } from '../api/chat-request.js';
 import { cliEnv, type CliCommand } from './cli-locate.js';
 import type { CliLaunch } from './cli-process.js';
 
@@ -26,18 +26,10 @@ export const BASE_ARGS = [
 export type LaunchRequest = Pick<ChatRequest, 'cliModel' | 'thinking' | 'thinkingBudget' | 'maxTokens'> &
   Partial<Pick<ChatRequest, 'tools' | 'toolChoice' | 'parallelToolCalls' | 'jsonSchema'>>;
 
-/**
- * The `tool_choice` the API request must carry, or undefined for the default
- * (auto, parallel calls allowed). Structured output forces its answer tool,
- * or any tool when the client's tools may be called instead.
- */
+/** The `tool_choice` the API request must carry, or undefined for the default (auto, parallel calls allowed). */
 export function apiToolChoice(request: LaunchRequest): (ToolChoice & { disable_parallel_tool_use?: boolean }) | undefined {
-  const tools = request.tools ?? [];
-  let choice: ToolChoice = request.toolChoice ?? { type: 'auto' };
-  if (request.jsonSchema !== undefined) {
-    if (tools.length === 0 || choice.type === 'none') choice = { type: 'tool', name: STRUCTURED_TOOL };
-    else if (choice.type === 'auto') choice = { type: 'any' };
-  } else if (tools.length === 0) return undefined;
+  if ((request.tools ?? []).length === 0) return undefined;
+  const choice: ToolChoice = request.toolChoice ?? { type: 'auto' };
   const serial = request.parallelToolCalls === false && choice.type !== 'none';
   if (choice.type === 'auto' && !serial) return undefined;
   return serial ? { ...choice, disable_parallel_tool_use: true } : choice;
@@ -60,8 +52,13 @@ export function buildLaunch(cli: string | CliCommand, cwd: string, request: Laun
   const extra: Record<string, string> = {};
   if (request.maxTokens !== undefined) extra.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(request.maxTokens);
   if (request.thinking && request.thinkingBudget !== undefined) extra.MAX_THINKING_TOKENS = String(request.thinkingBudget);
-  // The CLI has no flag for tool_choice; this variable is merged into its API request body.
+  // The CLI has no flag for tool_choice or structured output; this variable is merged into its API
+  // request body (deeply: the CLI's own output_config.effort stays beside the format).
   const toolChoice = apiToolChoice(request);
-  if (toolChoice) extra.CLAUDE_CODE_EXTRA_BODY = JSON.stringify({ tool_choice: toolChoice });
+  const extraBody = {
+    ...(toolChoice ? { tool_choice: toolChoice } : {}),
+    ...(request.jsonSchema ? { output_config: { format: { type: 'json_schema', schema: request.jsonSchema } } } : {}),
+  };
+  if (Object.keys(extraBody).length > 0) extra.CLAUDE_CODE_EXTRA_BODY = JSON.stringify(extraBody);
   return { command, args: [...args, ...cliArgs(request)], env: cliEnv(extra, baseEnv), cwd };
 }

@@ -357,10 +357,10 @@ describe('cli-turn robustness', () => {
     assert.deepEqual(step(state, { type: 'unknown', raw: 'x' }), []);
   });
 
-  it('suppresses blocks that are neither text nor thinking; the next text block is index 0', () => {
+  it('suppresses blocks that are neither text, thinking nor tool_use; the next text block is index 0', () => {
     const lines = [
       messageStart('m'),
-      blockStart(0, 'tool_use'),
+      blockStart(0, 'server_tool_use'),
       streamEvent({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{}' } }),
       blockStop(0),
       blockStart(1),

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { STRUCTURED_TOOL } from '../api/chat-request.js';
 import type { CliEvent, CliResult, CliStreamEvent, CliUsage } from './cli-events.js';
 import { isMaxTokensFailure, mapCliFailure } from './cli-errors.js';
 import { scanForStop } from './stop-sequences.js';
@@ -15,21 +14,16 @@ import { emptyUsage, type StopReason, type TurnEvent, type TurnUsage } from './t
  * - `assistant` lines duplicate streamed blocks: only unseen messages count;
  * - stop sequences and the output cap end the turn here, not in the CLI;
  * - a tool call ends the turn with `error_max_turns` (nothing is run inside
- *   the CLI): that is a successful `tool_use` answer;
- * - with structured output, the call of the answer tool is the answer: its
- *   input JSON is sent as text.
+ *   the CLI): that is a successful `tool_use` answer.
  */
 
 export interface TurnOptions {
   thinking: boolean;
   stopSequences: readonly string[];
-  /** Structured output: a call of STRUCTURED_TOOL is the answer, as text. */
-  structured?: boolean;
   now?: () => number;
 }
 
-/** `json` is the structured-output tool's input, sent to the client as text. */
-type BlockKind = 'text' | 'thinking' | 'tool_use' | 'json';
+type BlockKind = 'text' | 'thinking' | 'tool_use';
 
 interface OpenBlock {
   client: number;
@@ -61,8 +55,6 @@ export interface TurnState {
   assistantError: string | undefined;
   resetsAt: number | undefined;
   sawThinking: boolean;
-  /** Calls of client tools sent (the structured-output answer is not one). */
-  toolCalls: number;
 }
 
 export function createTurnState(options: TurnOptions): TurnState {
@@ -85,7 +77,6 @@ export function createTurnState(options: TurnOptions): TurnState {
     assistantError: undefined,
     resetsAt: undefined,
     sawThinking: false,
-    toolCalls: 0,
   };
 }
 
@@ -198,14 +189,7 @@ function openBlock(state: TurnState, kind: 'text' | 'thinking', out: TurnEvent[]
   return block;
 }
 
-/** A tool call; the structured-output answer opens a text block instead. */
 function openToolBlock(state: TurnState, id: string, name: string, out: TurnEvent[]): OpenBlock {
-  if (state.options.structured && name === STRUCTURED_TOOL) {
-    const block: OpenBlock = { client: state.nextIndex++, kind: 'json', sent: '' };
-    out.push({ type: 'block_start', index: block.client, block: 'text' });
-    return block;
-  }
-  state.toolCalls++;
   const block: OpenBlock = { client: state.nextIndex++, kind: 'tool_use', sent: '' };
   out.push({ type: 'tool_start', index: block.client, id, name });
   return block;
@@ -213,8 +197,7 @@ function openToolBlock(state: TurnState, id: string, name: string, out: TurnEven
 
 function sendJson(block: OpenBlock, json: string, out: TurnEvent[]): void {
   block.sent += json;
-  if (block.kind === 'json') out.push({ type: 'text', index: block.client, text: json });
-  else if (block.kind === 'tool_use') out.push({ type: 'tool_input', index: block.client, json });
+  if (block.kind === 'tool_use') out.push({ type: 'tool_input', index: block.client, json });
 }
 
 function closeBlock(state: TurnState, block: OpenBlock, out: TurnEvent[]): void {
@@ -327,9 +310,7 @@ function onResult(state: TurnState, result: CliResult, out: TurnEvent[]): void {
   for (const block of state.blocks.values()) closeBlock(state, block, out);
   state.blocks.clear();
   state.resumable = undefined;
-  let reason = failed ? 'max_tokens' : (state.stopReason ?? result.stop_reason ?? 'end_turn');
-  // Only the structured-output answer was called: for the client that is a finished answer.
-  if (reason === 'tool_use' && state.toolCalls === 0) reason = 'end_turn';
+  const reason = failed ? 'max_tokens' : (state.stopReason ?? result.stop_reason ?? 'end_turn');
   finish(state, normaliseStopReason(reason), null, toUsage(result.usage, state.usage), out);
 }
 

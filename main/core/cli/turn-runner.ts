@@ -37,7 +37,6 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
   const state = createTurnState({
     thinking: request.thinking,
     stopSequences: request.stopSequences,
-    structured: request.jsonSchema !== undefined,
     ...(now ? { now } : {}),
   });
   const writer = new ConversationWriter(

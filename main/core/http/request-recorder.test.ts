@@ -6,7 +6,7 @@ import { RequestLog } from '../request-log.js';
 import { RequestRecorder } from './request-recorder.js';
 
 const usage = { inputTokens: 3, outputTokens: 5, cacheCreationInputTokens: 1, cacheReadInputTokens: 2 };
-const request = { model: 'sonnet', stream: true, ignored: ['temperature'] } as unknown as ChatRequest;
+const request = { model: 'sonnet', stream: true, ignored: ['temperature'], tools: [] } as unknown as ChatRequest;
 
 function started() {
   const log = new RequestLog();

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProxyError } from '../errors.js';
 import { anthropicEvent, anthropicMessage, anthropicPing } from './to-anthropic.js';
+import { TurnCollector } from './collect-turn.js';
 import type { TurnOptions } from '../cli/cli-turn.js';
 import type { TurnEvent } from '../cli/turn-events.js';
 import { goldenText, sseFrames, transcriptEvents } from '../../test/helpers/golden.js';
@@ -19,6 +20,11 @@ describe('anthropicEvent against golden SSE', () => {
     { transcript: 'mock_thinking', options: { thinking: false, stopSequences: [] }, file: 'mock_thinking.no-thinking.anthropic.sse' },
     { transcript: 'err2_mock-midstream', options: { thinking: false, stopSequences: [] }, file: 'err2_mock-midstream.anthropic.sse' },
     { transcript: 'fallback', options: { thinking: false, stopSequences: [] }, file: 'fallback.anthropic.sse' },
+    {
+      transcript: 'q3_dontask_mt1_parallel',
+      options: { thinking: false, stopSequences: [] },
+      file: 'q3_dontask_mt1_parallel.anthropic.sse',
+    },
   ];
   for (const { transcript, options, file } of goldens) {
     it(`${transcript} (thinking: ${options.thinking}) renders as ${file}`, () => {
@@ -129,5 +135,80 @@ describe('anthropicMessage', () => {
       stop_sequence: null,
       usage: { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 3, cache_read_input_tokens: 4 },
     });
+  });
+});
+
+describe('tool calls in the Messages API shape', () => {
+  const PLAIN: TurnOptions = { thinking: false, stopSequences: [] };
+
+  it('a call opens a tool_use block with empty input, its input comes as input_json_delta, then the block stops', () => {
+    const frames = sseFrames(
+      render([
+        { type: 'tool_start', index: 1, id: 'toolu_1', name: 'get_weather' },
+        { type: 'tool_input', index: 1, json: '{"city":' },
+        { type: 'tool_input', index: 1, json: '"Paris"}' },
+        { type: 'block_stop', index: 1 },
+      ]),
+    );
+    assert.deepEqual(frames, [
+      {
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} } },
+      },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+      },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } },
+      },
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index: 1 } },
+    ]);
+  });
+
+  it('the stream of a tool call turn ends with stop_reason tool_use', () => {
+    const frames = sseFrames(render(transcriptEvents('q3_dontask_mt1', PLAIN)));
+    const delta = frames.find((frame) => frame.event === 'message_delta')?.data as { delta: { stop_reason: string } };
+    assert.equal(delta.delta.stop_reason, 'tool_use');
+    assert.equal(frames.at(-1)?.event, 'message_stop');
+  });
+
+  it('a non-streamed answer holds text and tool_use blocks with their input parsed', () => {
+    const collector = new TurnCollector();
+    for (const event of transcriptEvents('q3_dontask_mt1_parallel', PLAIN)) collector.add(event);
+    assert.deepEqual(anthropicMessage(collector.result(), MODEL), {
+      id: 'msg_mock1',
+      type: 'message',
+      role: 'assistant',
+      model: MODEL,
+      content: [
+        { type: 'text', text: 'Let me check that.' },
+        { type: 'tool_use', id: 'toolu_mock1_a', name: 'mcp__c__get_time', input: { city: 'Paris' } },
+        { type: 'tool_use', id: 'toolu_mock1_b', name: 'mcp__c__get_weather', input: { city: 'Tokyo' } },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 12, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    });
+  });
+
+  it('a call without input, or with input that is not a JSON object, has input {}', () => {
+    const usage = { inputTokens: 1, outputTokens: 1, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+    const collector = new TurnCollector();
+    const events: TurnEvent[] = [
+      { type: 'start', messageId: 'm', usage },
+      { type: 'tool_start', index: 0, id: 't0', name: 'now' },
+      { type: 'block_stop', index: 0 },
+      { type: 'tool_start', index: 1, id: 't1', name: 'cut' },
+      { type: 'tool_input', index: 1, json: '{"a":' },
+      { type: 'block_stop', index: 1 },
+      { type: 'end', stopReason: 'tool_use', stopSequence: null, usage },
+    ];
+    for (const event of events) collector.add(event);
+    assert.deepEqual(
+      anthropicMessage(collector.result(), MODEL).content.map((block) => (block.type === 'tool_use' ? block.input : undefined)),
+      [{}, {}],
+    );
   });
 });

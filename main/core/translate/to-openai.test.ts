@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOpenAIStreamState, openaiChunks, openaiCompletion, openaiDone, openaiUsage } from './to-openai.js';
-import type { CollectedTurn } from './collect-turn.js';
+import { TurnCollector, type CollectedTurn } from './collect-turn.js';
 import type { TurnOptions } from '../cli/cli-turn.js';
 import type { StopReason, TurnEvent } from '../cli/turn-events.js';
 import { goldenText, sseFrames, transcriptEvents } from '../../test/helpers/golden.js';
@@ -21,6 +21,7 @@ describe('openaiChunks against golden SSE', () => {
     { transcript: 'mock_basic', includeUsage: true, file: 'mock_basic.openai.sse' },
     { transcript: 'err2_mock-midstream', includeUsage: false, file: 'err2_mock-midstream.openai.sse' },
     { transcript: 'fallback', includeUsage: true, file: 'fallback.openai.sse' },
+    { transcript: 'q3_dontask_mt1_parallel', includeUsage: true, file: 'q3_dontask_mt1_parallel.openai.sse' },
   ];
   for (const { transcript, includeUsage, file } of goldens) {
     it(`${transcript} (include_usage: ${includeUsage}) renders as ${file}`, () => {
@@ -137,5 +138,99 @@ describe('openaiCompletion', () => {
     assert.equal(openaiCompletion(turn('end_turn'), 'c', MODEL, NOW).choices[0]?.finish_reason, 'stop');
     assert.equal(openaiCompletion(turn('max_tokens'), 'c', MODEL, NOW).choices[0]?.finish_reason, 'length');
     assert.equal(openaiCompletion(turn('stop_sequence'), 'c', MODEL, NOW).choices[0]?.finish_reason, 'stop');
+  });
+});
+
+describe('tool calls in the Chat Completions shape', () => {
+  type ToolCallDelta = { index: number; id?: string; type?: string; function: { name?: string; arguments: string } };
+  const deltas = (text: string) =>
+    sseFrames(text)
+      .filter((frame) => frame.data !== '[DONE]')
+      .map(
+        (frame) => frame.data as { choices: { delta: { content?: string; tool_calls?: ToolCallDelta[] }; finish_reason: string | null }[] },
+      )
+      .filter((data) => data.choices.length > 0)
+      .map((data) => data.choices[0]!);
+
+  it('streams each call as OpenAI does: id, type and name first with empty arguments, then argument pieces by index', () => {
+    const chunks = deltas(render(transcriptEvents('q3_dontask_mt1_parallel', PLAIN), false));
+    const calls = chunks.filter((choice) => choice.delta.tool_calls).map((choice) => choice.delta.tool_calls);
+    assert.ok(
+      calls.every((list) => list?.length === 1),
+      'one call per chunk',
+    );
+    assert.deepEqual(
+      calls.map((list) => list![0]),
+      [
+        { index: 0, id: 'toolu_mock1_a', type: 'function', function: { name: 'mcp__c__get_time', arguments: '' } },
+        { index: 0, function: { arguments: '{"city' } },
+        { index: 0, function: { arguments: '":"Par' } },
+        { index: 0, function: { arguments: 'is"}' } },
+        { index: 1, id: 'toolu_mock1_b', type: 'function', function: { name: 'mcp__c__get_weather', arguments: '' } },
+        { index: 1, function: { arguments: '{"city' } },
+        { index: 1, function: { arguments: '":"Tok' } },
+        { index: 1, function: { arguments: 'yo"}' } },
+      ],
+    );
+    assert.equal(chunks.map((choice) => choice.delta.content ?? '').join(''), 'Let me check that.', 'the text before the calls is content');
+    assert.equal(chunks.at(-1)?.finish_reason, 'tool_calls');
+  });
+
+  it('tool call indexes count calls only: a call after a text block is index 0', () => {
+    const state = createOpenAIStreamState('id', MODEL, false, NOW);
+    openaiChunks(state, { type: 'block_start', index: 0, block: 'text' });
+    const [frame] = sseFrames(openaiChunks(state, { type: 'tool_start', index: 1, id: 'call_1', name: 'f' }));
+    const data = frame?.data as { choices: { delta: { tool_calls: ToolCallDelta[] } }[] };
+    assert.equal(data.choices[0]?.delta.tool_calls[0]?.index, 0);
+    assert.equal(openaiChunks(state, { type: 'tool_input', index: 7, json: '{}' }), '', 'input of an unknown call is dropped');
+  });
+
+  const collected = (name: string): CollectedTurn => {
+    const collector = new TurnCollector();
+    for (const event of transcriptEvents(name, PLAIN)) collector.add(event);
+    return collector.result();
+  };
+
+  it('a non-streamed answer with only calls: content null, tool_calls with arguments as JSON strings', () => {
+    const completion = openaiCompletion(collected('q3_dontask_mt1'), 'chatcmpl-1', MODEL, NOW);
+    assert.deepEqual(completion.choices, [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: null,
+          refusal: null,
+          tool_calls: [{ id: 'toolu_mock1_a', type: 'function', function: { name: 'mcp__c__get_weather', arguments: '{"city":"Paris"}' } }],
+        },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ]);
+  });
+
+  it('a non-streamed answer with text and two calls keeps both', () => {
+    const message = openaiCompletion(collected('q3_dontask_mt1_parallel'), 'chatcmpl-1', MODEL, NOW).choices[0]?.message;
+    assert.equal(message?.content, 'Let me check that.');
+    assert.deepEqual(
+      message?.tool_calls?.map((call) => [call.id, call.function.name, JSON.parse(call.function.arguments)]),
+      [
+        ['toolu_mock1_a', 'mcp__c__get_time', { city: 'Paris' }],
+        ['toolu_mock1_b', 'mcp__c__get_weather', { city: 'Tokyo' }],
+      ],
+    );
+  });
+
+  it('a call with no input has arguments "{}"; an answer without calls has no tool_calls key', () => {
+    const usage = { inputTokens: 1, outputTokens: 1, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
+    const noInput: CollectedTurn = {
+      messageId: 'm',
+      blocks: [{ kind: 'tool_use', id: 'call_1', name: 'now', json: '' }],
+      stopReason: 'tool_use',
+      stopSequence: null,
+      usage,
+    };
+    assert.equal(openaiCompletion(noInput, 'c', MODEL, NOW).choices[0]?.message.tool_calls?.[0]?.function.arguments, '{}');
+    const textOnly = openaiCompletion(collected('mock_basic'), 'c', MODEL, NOW).choices[0]?.message;
+    assert.ok(textOnly && !('tool_calls' in textOnly));
   });
 });

@@ -17,6 +17,12 @@ export function transcriptLines(name: string): string[] {
   return text.split('\n').filter((line) => line !== '');
 }
 
+/** The lines written to the CLI's stdin in a recorded run (golden/transcripts/NAME.stdin), where one was kept. */
+export function transcriptInput(name: string): string[] {
+  const text = readFileSync(new URL(`transcripts/${name}.stdin`, GOLDEN), 'utf8');
+  return text.split('\n').filter((line) => line !== '');
+}
+
 /** Feeds a transcript line by line through parseCliLine → step, as the CLI manager does. */
 export function transcriptEvents(name: string, options: TurnOptions): TurnEvent[] {
   return lineEvents(transcriptLines(name), options);
