@@ -35,6 +35,8 @@ describe('Responses API with the fake CLI', () => {
     });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-claude-proxy-ignored'), 'tools.0.web_search');
+    // Rate-limited like the other APIs.
+    assert.equal(res.headers.get('x-ratelimit-limit'), '60');
     const body = await res.json();
     assert.match(body.id, /^resp_[a-f0-9]{32}$/);
     assert.equal(body.object, 'response');
