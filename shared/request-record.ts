@@ -25,6 +25,15 @@ export const requestRecordSchema = z.object({
   ignored: z.array(z.string()),
   cliPid: z.number().nullable(),
   userAgent: z.string().nullable(),
+  /** The client, named from its User-Agent product ("OpenAI/Python 1.x", "claude-cli 2.1", "Zed"…). */
+  client: z.string().nullable().optional(),
+  /** The model the CLI actually used (the id it resolved an alias to, or fell back to). */
+  modelUsed: z.string().nullable().optional(),
+  /** Of `inputTokens`, those read from and written to the prompt cache. */
+  cacheReadTokens: z.number().nullable().optional(),
+  cacheWriteTokens: z.number().nullable().optional(),
+  /** The turn's cost at API rates, as the CLI reports it. */
+  costUsd: z.number().nullable().optional(),
   /** The request body as sent (JSON, truncated), only with `logBodies` on. */
   requestBody: z.string().nullable().default(null),
   /** The answer's text (truncated), only with `logBodies` on. */
