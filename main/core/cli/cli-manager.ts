@@ -91,6 +91,12 @@ export class CliManager {
     return new CliProcess(launch, { maxLineBytes: this.options.cli.maxLineBytes, killGraceMs: this.options.cli.killGraceMs });
   }
 
+  /** Slots in use and requests waiting for one, now (health() also locates the CLI, which may take a while). */
+  get load(): { active: number; queued: number } {
+    const stats = this.slots.stats;
+    return { active: stats.active, queued: stats.queued };
+  }
+
   get activeProcesses(): number {
     return this.running.size;
   }
