@@ -130,6 +130,7 @@ describe('the desktop entry on a fake Electron', () => {
       'requests:list',
       'settings:get',
       'settings:update',
+      'usage:totals',
     ]);
     assert.deepEqual(find('sent').channels, ['limits:changed', 'proxy:state', 'requests:added', 'requests:updated']);
   });
