@@ -65,3 +65,14 @@ export const usageTotalsSchema = z.object({
   daily: z.array(usageSumSchema.extend({ date: z.string() })),
 });
 export type UsageTotals = z.infer<typeof usageTotalsSchema>;
+
+/** "five_hour" → "5-hour", "seven_day_opus" → "7-day Opus": how the window, the tray and notifications name a window. */
+export function windowLabel(name: string): string {
+  const words: Record<string, string> = { five: '5', seven: '7', hour: 'hour', day: 'day' };
+  const [amount, unit, ...rest] = name.split('_');
+  if (amount && unit && words[amount] && words[unit]) {
+    const tail = rest.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
+    return `${words[amount]}-${words[unit]}${tail ? ` ${tail}` : ''}`;
+  }
+  return name.replaceAll('_', ' ');
+}

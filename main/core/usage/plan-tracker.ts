@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PlanState, PlanWindow } from '../../../shared/usage.js';
+import { windowLabel, type PlanState, type PlanWindow } from '../../../shared/usage.js';
 import type { TurnObserver } from '../cli/cli-manager.js';
 import type { PlanReport } from '../cli/turn-meter.js';
 import type { ProxyError } from '../errors.js';
@@ -99,15 +99,4 @@ const ORDER = ['five_hour', 'seven_day'];
 function windowOrder(name: string): number {
   const index = ORDER.indexOf(name);
   return index === -1 ? ORDER.length : index;
-}
-
-/** "five_hour" → "5-hour", "seven_day_opus" → "7-day Opus". */
-export function windowLabel(name: string): string {
-  const words: Record<string, string> = { five: '5', seven: '7', hour: 'hour', day: 'day' };
-  const [count, unit, ...rest] = name.split('_');
-  if (count && unit && words[count] && words[unit]) {
-    const tail = rest.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
-    return `${words[count]}-${words[unit]}${tail ? ` ${tail}` : ''}`;
-  }
-  return name.replaceAll('_', ' ');
 }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type { RequestRecord } from '../../../shared/request-record.js';
 import { ProxyError } from '../errors.js';
 import { clientName } from './client-name.js';
-import { PlanTracker, windowLabel, type PlanAlert } from './plan-tracker.js';
+import { windowLabel } from '../../../shared/usage.js';
+import { PlanTracker, type PlanAlert } from './plan-tracker.js';
 import { UsageLedger } from './usage-ledger.js';
 
 describe('clientName', () => {
