@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { requestRecordSchema } from './request-record.js';
 import { settingsFieldErrorSchema, settingsPatchSchema, settingsViewSchema } from './settings-schema.js';
+import { planSchema, usageTotalsSchema } from './usage.js';
 
 /**
  * The one contract between the core and the window. Main (Electron IPC), the
@@ -32,6 +33,8 @@ export const healthSchema = z.object({
       keys: z.array(z.object({ model: z.string(), warm: z.number() })),
     })
     .optional(),
+  /** The subscription's plan windows, as the CLI last reported them. */
+  plan: planSchema.optional(),
 });
 export type Health = z.infer<typeof healthSchema>;
 
@@ -88,6 +91,8 @@ export const invokeChannels = {
   'requests:clear': { request: z.void(), response: z.object({ cleared: z.number() }) },
   'requests:cancel': { request: z.object({ id: z.string().min(1).max(200) }), response: z.object({ cancelled: z.boolean() }) },
   'limits:list': { request: z.void(), response: z.array(clientCountersSchema) },
+  /** What the proxy's clients spent: today, 7 and 30 days, per client and model, and per day (also GET /dashboard/api/usage). */
+  'usage:totals': { request: z.void(), response: usageTotalsSchema },
   'settings:get': { request: z.void(), response: settingsViewSchema },
   /**
    * Applies live, then saves. A value the schema refuses is answered with

@@ -29,6 +29,15 @@ export const requestRecordSchema = z.object({
   tools: z.array(z.string()).default([]),
   /** Tool calls the model made: id, name and input JSON (capped). */
   toolCalls: z.array(z.object({ id: z.string(), name: z.string(), input: z.string() })).default([]),
+  /** The client, named from its User-Agent product ("OpenAI/Python 1.x", "claude-cli 2.1", "Zed"…). */
+  client: z.string().nullable().optional(),
+  /** The model the CLI actually used (the id it resolved an alias to, or fell back to). */
+  modelUsed: z.string().nullable().optional(),
+  /** Of `inputTokens`, those read from and written to the prompt cache. */
+  cacheReadTokens: z.number().nullable().optional(),
+  cacheWriteTokens: z.number().nullable().optional(),
+  /** The turn's cost at API rates, as the CLI reports it. */
+  costUsd: z.number().nullable().optional(),
   /** The request body as sent (JSON, truncated), only with `logBodies` on. */
   requestBody: z.string().nullable().default(null),
   /** The answer's text (truncated), only with `logBodies` on. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ClientCountersInfo, ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
 import type { RequestRecord } from '../../shared/request-record.js';
+import type { UsageTotals } from '../../shared/usage.js';
 import type { BridgeHost, RequestLogListeners } from './bridge/bridge-host.js';
 import { CliManager, type CliHealth } from './cli/cli-manager.js';
 import type { PoolStats } from './cli/warm-pool.js';
@@ -16,6 +17,9 @@ import { RequestLog } from './request-log.js';
 import { ResponseStore } from './responses-store.js';
 import { ServerController, ServerError } from './server-controller.js';
 import type { Settings } from './settings.js';
+import { PlanTracker } from './usage/plan-tracker.js';
+import { ProxyMetrics } from './usage/proxy-metrics.js';
+import { UsageLedger } from './usage/usage-ledger.js';
 
 /**
  * The composition root shared by the headless server and the desktop shell:
@@ -59,6 +63,10 @@ export class ProxyService implements BridgeHost {
   private readonly cli: CliManager;
   private readonly limiter: RateLimiter;
   private readonly requestLog = new RequestLog();
+  private readonly ledger: UsageLedger;
+  private readonly metrics: ProxyMetrics;
+  /** The subscription's plan windows as the CLI reports them; hosts listen for its alerts. */
+  readonly plan: PlanTracker;
   private readonly inflight = new Map<string, () => void>();
   private readonly server: ServerController;
   private readonly health: HealthSource;
@@ -73,7 +81,11 @@ export class ProxyService implements BridgeHost {
 
   constructor(readonly options: ProxyOptions) {
     this.settings = options.settings;
+    this.plan = new PlanTracker(options.now);
+    this.ledger = new UsageLedger(options.now);
+    this.countFinished();
     this.cli = new CliManager({
+      observer: this.plan,
       cli: options.settings.cli,
       pool: options.settings.pool,
       cliPath: options.settings.cliPath,
@@ -82,11 +94,12 @@ export class ProxyService implements BridgeHost {
       ...(options.env ? { env: options.env } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
+    this.metrics = new ProxyMetrics({ cli: () => ({ ...this.cli.load, pool: this.cli.pool.stats() }), plan: () => this.plan.current });
     this.limiter = new RateLimiter(options.settings.rateLimit, options.now);
     const now = options.now ?? Date.now;
     // Before the app: it serves the bridge. The bridge only subscribes to the request log while it is built.
     const bridge = options.dashboardBridge?.(this);
-    this.health = { cli: this.cli, version: options.version, startedAt: now(), now };
+    this.health = { cli: this.cli, version: options.version, startedAt: now(), now, plan: () => this.plan.current };
     const app = createApp({
       settings: () => this.settings,
       cli: this.cli,
@@ -95,6 +108,7 @@ export class ProxyService implements BridgeHost {
       logger: options.logger,
       inflight: this.inflight,
       health: async () => healthWire(await proxyHealth(this.health)),
+      metrics: () => this.metrics.text(),
       bridge,
       dashboardSecret: () => this.dashboardSecret,
       responses: new ResponseStore(path.join(options.dataDir, 'responses'), options.logger, undefined, now),
@@ -148,7 +162,10 @@ export class ProxyService implements BridgeHost {
       logger: this.options.logger,
       ...(this.options.now ? { now: this.options.now } : {}),
     });
-    if (seed) this.requestLog.seed(history.loaded);
+    if (seed) {
+      this.requestLog.seed(history.loaded);
+      for (const record of history.loaded) this.ledger.add(record);
+    }
     let shown = history.problem;
     if (shown) this.warnings.add(shown);
     history.on('problem', (problem) => {
@@ -162,6 +179,23 @@ export class ProxyService implements BridgeHost {
       if (record.state !== 'in_progress' && !record.refused && this.settings.history.enabled) history.append(record);
     });
     this.history = history;
+  }
+
+  /** Each request into the usage totals and the metrics once, when it finishes (history or not). */
+  private countFinished(): void {
+    const open = new Set<string>();
+    this.requestLog.on('added', (record) => {
+      if (record.state === 'in_progress') open.add(record.id);
+    });
+    this.requestLog.on('updated', (record) => {
+      if (record.state === 'in_progress' || !open.delete(record.id)) return;
+      this.ledger.add(record);
+      this.metrics.observe(record);
+    });
+  }
+
+  usageTotals(): UsageTotals {
+    return this.ledger.totals();
   }
 
   get currentSettings(): Settings {

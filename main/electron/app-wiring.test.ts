@@ -115,6 +115,18 @@ describe('the desktop entry on a fake Electron', () => {
     assert.deepEqual(find('request'), { event: 'request', status: 200, text: 'Hello from the fake CLI.' });
   });
 
+  it('notifies once when the plan refuses a window', () => {
+    assert.equal(find('limited').status, 429);
+    const notices = events.filter((event) => event.event === 'notification');
+    assert.deepEqual(notices, [
+      {
+        event: 'notification',
+        title: 'Claude plan: 5-hour limit reached',
+        body: 'Your Claude 5-hour limit is reached: requests are refused until it resets.',
+      },
+    ]);
+  });
+
   it('answers our page over IPC and refuses anything else', () => {
     assert.deepEqual(find('ipc.trusted'), { event: 'ipc.trusted', ok: true, running: true, port, host_kind: 'electron' });
     assert.deepEqual(find('ipc.untrusted'), { event: 'ipc.untrusted', ok: false, error: 'UntrustedSenderError' });
@@ -130,6 +142,7 @@ describe('the desktop entry on a fake Electron', () => {
       'requests:list',
       'settings:get',
       'settings:update',
+      'usage:totals',
     ]);
     assert.deepEqual(find('sent').channels, ['limits:changed', 'proxy:state', 'requests:added', 'requests:updated']);
   });

@@ -4,7 +4,7 @@
  * modules next to this file and is tested in plain Node.
  */
 import path from 'node:path';
-import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeTheme, protocol, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, Menu, nativeTheme, Notification, protocol, session, shell, Tray } from 'electron';
 import electronLog from 'electron-log/main';
 import { BridgeService } from '../core/bridge/bridge-service.js';
 import { ProxyService } from '../core/proxy.js';
@@ -17,6 +17,7 @@ import { openMainWindow, showWindow } from './main-window.js';
 import { appPaths } from './paths.js';
 import { installQuitHandler, quitSequence } from './quit.js';
 import { RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, RENDERER_URL, serveRenderer } from './renderer-protocol.js';
+import { notifyPlanAlerts } from './plan-notifier.js';
 import { darkBarFor, TrayController } from './tray.js';
 import type { TrayActions, TraySnapshot } from './tray-menu.js';
 import { guardNavigation, permissionAllowed } from './window-options.js';
@@ -120,6 +121,18 @@ async function main(): Promise<void> {
     log.error('The proxy could not start', { error: messageOf(error) });
   }
   tray = await startTray(proxy, bridge, window, paths.trayIconDir);
+  notifyPlanAlerts(
+    proxy.plan,
+    {
+      supported: () => Notification.isSupported(),
+      show: (notice, onClick) => {
+        const notification = new Notification(notice);
+        notification.on('click', onClick);
+        notification.show();
+      },
+    },
+    () => showWindow(window),
+  );
   void proxy
     .cliHealth()
     .then((health) => {
@@ -155,10 +168,12 @@ async function startTray(proxy: ProxyService, bridge: BridgeService, window: Bro
       darkBar: () => darkBarFor(platform, nativeTheme, process.env.XDG_CURRENT_DESKTOP),
     },
     actions,
-    { snapshot: await proxy.snapshot(), launchAtLogin },
+    { snapshot: await proxy.snapshot(), launchAtLogin, spent: proxy.usageTotals().today },
   );
-  const show = (snapshot: TraySnapshot) => controller.update({ snapshot, launchAtLogin });
+  const show = (snapshot: TraySnapshot) => controller.update({ snapshot, launchAtLogin, spent: proxy.usageTotals().today });
   const refresh = async () => show(await proxy.snapshot());
+  // The plan's meters and the day's spending change with every answered turn.
+  proxy.plan.on('changed', () => void refresh().catch(failed('Tray refresh')));
   bridge.on('proxy:state', (snapshot) => {
     launchAtLogin = readLaunchAtLogin(app, platform, process.execPath);
     show(snapshot);

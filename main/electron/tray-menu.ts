@@ -1,5 +1,7 @@
 import type { ProxySnapshot } from '../../shared/contract.js';
+import type { PlanState } from '../../shared/usage.js';
 import type { LaunchAtLoginState } from './launch-at-login.js';
+import { planLines, type SpentToday } from './tray-plan.js';
 
 /**
  * What the tray shows, as plain data: the menu is rebuilt from the proxy's
@@ -10,12 +12,21 @@ import type { LaunchAtLoginState } from './launch-at-login.js';
 export type TrayStatus = 'running' | 'stopped' | 'error';
 
 export type TraySnapshot = Pick<ProxySnapshot, 'running' | 'url' | 'host' | 'port' | 'error'> & {
-  health: { status: 'healthy' | 'degraded' | 'unavailable'; cli: { problem: string | null } } | null;
+  health: { status: 'healthy' | 'degraded' | 'unavailable'; cli: { problem: string | null }; plan?: PlanState | undefined } | null;
 };
 
 export interface TrayState {
   snapshot: TraySnapshot;
   launchAtLogin: LaunchAtLoginState;
+  /** What the proxy's clients spent today (the usage totals). */
+  spent?: SpentToday | undefined;
+  /** For the plan windows' reset times; defaults to now. */
+  now?: number;
+}
+
+/** The plan windows and today's spending, one line each (none for an API-key login with no requests). */
+export function usageLines(state: TrayState): string[] {
+  return planLines(state.snapshot.health?.plan, state.spent, state.now ?? Date.now());
 }
 
 export interface TrayActions {
@@ -63,8 +74,8 @@ export function statusLine(snapshot: TraySnapshot): string {
   return 'Stopped';
 }
 
-export function trayTooltip(snapshot: TraySnapshot): string {
-  return `Claude Code Proxy: ${statusLine(snapshot)}`;
+export function trayTooltip(snapshot: TraySnapshot, lines: readonly string[] = []): string {
+  return [`Claude Code Proxy: ${statusLine(snapshot)}`, ...lines].join('\n');
 }
 
 export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuItemDescriptor[] {
@@ -72,6 +83,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
   const address = addressOf(snapshot);
   const items: MenuItemDescriptor[] = [
     { id: 'status', label: truncate(statusLine(snapshot), 80), enabled: false },
+    ...usageLines(state).map((line, index): MenuItemDescriptor => ({ id: `usage-${index}`, label: line, enabled: false })),
     { type: 'separator' },
     snapshot.running
       ? { id: 'toggle', label: 'Stop proxy', click: () => actions.stop() }
@@ -126,7 +138,15 @@ export function trayIconFor(status: TrayStatus, platform: NodeJS.Platform, dark:
 /** A stable key of everything the tray shows: the menu is rebuilt only when it changes (rebuilding closes an open menu on Linux). */
 export function trayKey(state: TrayState, dark: boolean): string {
   const { snapshot, launchAtLogin } = state;
-  return JSON.stringify([trayStatus(snapshot), statusLine(snapshot), addressOf(snapshot), snapshot.running, launchAtLogin, dark]);
+  return JSON.stringify([
+    trayStatus(snapshot),
+    statusLine(snapshot),
+    addressOf(snapshot),
+    snapshot.running,
+    launchAtLogin,
+    dark,
+    usageLines(state),
+  ]);
 }
 
 function truncate(text: string, max: number): string {

@@ -5,6 +5,7 @@ import {
   trayMenuTemplate,
   trayStatus,
   trayTooltip,
+  usageLines,
   type MenuItemDescriptor,
   type TrayActions,
   type TrayState,
@@ -78,7 +79,7 @@ export class TrayController {
       this.icon = icon;
       this.tray.setImage(icon);
     }
-    this.tray.setToolTip(trayTooltip(this.state.snapshot));
+    this.tray.setToolTip(trayTooltip(this.state.snapshot, usageLines(this.state)));
     this.tray.setContextMenu(this.surface.buildMenu(trayMenuTemplate(this.state, this.actions)));
   }
 }

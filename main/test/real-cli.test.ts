@@ -225,7 +225,7 @@ describe('the real Claude CLI through the proxy', { timeout: 600_000 }, () => {
     ['claude-mock-404', 404, Anthropic.NotFoundError],
     ['claude-mock-400', 400, Anthropic.BadRequestError],
     ['claude-mock-429', 429, Anthropic.RateLimitError],
-    ['claude-mock-529', 503, Anthropic.InternalServerError],
+    ['claude-mock-529', 529, Anthropic.InternalServerError],
     ['claude-mock-500', 502, Anthropic.InternalServerError],
   ];
   for (const [model, status, sdkClass] of errorCases) {

@@ -76,3 +76,17 @@ export function statusOf(record: Pick<RequestRecord, 'state' | 'status'> & { ref
 export function stateLabel(state: RequestRecord['state']): string {
   return state === 'in_progress' ? 'In progress' : state === 'done' ? 'Done' : state === 'failed' ? 'Failed' : 'Cancelled';
 }
+
+/** Dollars at API rates: cents for sums, more digits for the small cost of one request. */
+export function money(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined) return DASH;
+  if (usd === 0) return '$0';
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+/** Time left until `at`: "2h 05m", "3d 4h", "45s"; "now" once passed. */
+export function countdown(at: number, now: number): string {
+  const seconds = Math.floor((at - now) / 1000);
+  return seconds <= 0 ? 'now' : uptime(seconds);
+}

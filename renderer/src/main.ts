@@ -3,6 +3,7 @@ import { Banners } from './banners.js';
 import { connectHost } from './bridge.js';
 import { HealthPanel } from './health-panel.js';
 import { LimitsPanel } from './limits-panel.js';
+import { PlanPanel, refusalBanner } from './plan-panel.js';
 import { PortForm } from './port-form.js';
 import { RequestDetail } from './request-detail.js';
 import { RequestList } from './request-list.js';
@@ -10,6 +11,7 @@ import { RequestStore } from './request-store.js';
 import { RequestToolbar } from './request-toolbar.js';
 import { ServerControls } from './server-controls.js';
 import { SettingsPanel } from './settings-panel.js';
+import { UsagePanel } from './usage-panel.js';
 
 /**
  * The window: wires the views to the contract. Events keep it live; a re-list
@@ -26,6 +28,8 @@ const { bridge } = host;
 const banners = new Banners();
 const health = new HealthPanel();
 const limits = new LimitsPanel();
+const plan = new PlanPanel();
+const usage = new UsagePanel();
 const store = new RequestStore();
 let state: ProxySnapshot | undefined;
 
@@ -36,6 +40,8 @@ const applyState = (next: ProxySnapshot) => {
   portForm.render(next);
   settings.render(next);
   health.render(next);
+  plan.render(next.health?.plan);
+  banners.set('plan', refusalBanner(next.health?.plan), 'error');
   banners.set('cli', next.health && !next.health.cli.available ? next.health.cli.problem : null, 'error');
   banners.set('server', !next.running && next.error ? `${next.error.code}: ${next.error.message}` : null, 'error');
   banners.setGroup('warning:', next.warnings);
@@ -72,14 +78,23 @@ async function refreshState(): Promise<void> {
   applyState(await bridge.invoke('proxy:getState'));
 }
 
-/** Throttled: a burst of request events asks for the state once. */
+/** Throttled: a burst of request events asks for the state (and the usage totals) once. */
 let stateTimer: number | undefined;
 function refreshStateSoon(): void {
   if (stateTimer !== undefined) return;
   stateTimer = window.setTimeout(() => {
     stateTimer = undefined;
     void refreshState().catch(() => undefined);
+    void refreshUsage();
   }, 250);
+}
+
+/** A host without the usage channel (an older core) leaves the panel as it is. */
+async function refreshUsage(): Promise<void> {
+  await bridge.invoke('usage:totals').then(
+    (totals) => usage.render(totals),
+    () => undefined,
+  );
 }
 
 async function resync(): Promise<void> {
@@ -89,6 +104,7 @@ async function resync(): Promise<void> {
     bridge.invoke('limits:list'),
   ]);
   applyState(snapshot);
+  void refreshUsage();
   store.reset(records);
   toolbar.setModels(store.models());
   list.render();
@@ -132,6 +148,7 @@ host.onConnection((connection) => {
 window.setInterval(() => {
   const now = Date.now();
   health.tick(now);
+  plan.tick(now);
   list.tick(now);
 }, 1_000);
 window.setInterval(() => void refreshState().catch(() => undefined), STATE_POLL_MS);

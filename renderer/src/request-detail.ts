@@ -2,7 +2,7 @@ import type { ProxyBridge } from '../../shared/contract.js';
 import type { RequestRecord } from '../../shared/request-record.js';
 import { curlCommand } from './curl.js';
 import { byId, el } from './dom.js';
-import { apiLabel, count, dateTime, DASH, duration, stateLabel, statusOf } from './format.js';
+import { apiLabel, count, dateTime, DASH, duration, money, stateLabel, statusOf } from './format.js';
 
 /**
  * The selected request: what was asked, what came back (or why not), timings,
@@ -115,12 +115,16 @@ export class RequestDetail {
         : [
             ['Status', record.status === null ? DASH : String(record.status)],
             ['Stop reason', record.stopReason ?? DASH],
+            ['Model used', record.modelUsed ? el('code', { text: record.modelUsed }) : DASH],
             ['Tokens in', count(record.inputTokens)],
             ['Tokens out', count(record.outputTokens)],
+            ['Cache read / write', `${count(record.cacheReadTokens ?? null)} / ${count(record.cacheWriteTokens ?? null)}`],
+            ['Cost (API rates)', el('span', { text: money(record.costUsd), attrs: { 'data-field': 'cost' } })],
           ];
     return [
       section('Request', [
         ['Started', dateTime(record.startedAt)],
+        ['Client', record.client ?? DASH],
         ['Client IP', el('code', { text: record.clientIp })],
         ['API', apiLabel(record.api)],
         ['Model', record.model ? el('code', { text: record.model }) : DASH],

@@ -1,6 +1,6 @@
 import type { RequestRecord } from '../../shared/request-record.js';
 import { byId, el } from './dom.js';
-import { apiLabel, clockTime, dateTime, DASH, duration, statusOf, tokens } from './format.js';
+import { apiLabel, clockTime, dateTime, DASH, duration, money, statusOf, tokens } from './format.js';
 import { isFiltering, matches, NO_FILTER, type RequestFilter } from './request-filter.js';
 import type { RequestStore } from './request-store.js';
 
@@ -136,7 +136,13 @@ export class RequestList {
     row.hidden = !matches(record, this.filter);
     row.replaceChildren(
       el('td', { class: 'c-time', text: clockTime(record.startedAt), title: dateTime(record.startedAt) }),
-      el('td', { class: 'c-client opt mono', text: record.clientIp, title: record.clientIp }),
+      // The client's name (from its User-Agent) beside its address.
+      el(
+        'td',
+        { class: 'c-client opt mono', title: `${record.client ?? 'unknown client'} · ${record.clientIp}` },
+        record.client ?? '',
+        el('span', { class: record.client ? 'sub-ip' : '', text: record.clientIp }),
+      ),
       el('td', { class: 'c-method' }, el('span', { class: `method method-${record.method.toLowerCase()}`, text: record.method })),
       el('td', { class: 'c-path mono', text: record.path, title: record.path }),
       // Streamed or not rides with the API name: a column of its own does not fit at 900 px.
@@ -146,14 +152,23 @@ export class RequestList {
         apiLabel(record.api),
         record.stream ? el('span', { class: 'tag', text: 'SSE', title: 'Streamed (server-sent events)' }) : null,
       ),
-      el('td', { class: 'c-model mono', text: record.model ?? DASH, title: record.model ?? '' }),
+      el('td', {
+        class: 'c-model mono',
+        text: record.model ?? DASH,
+        title: record.modelUsed && record.modelUsed !== record.model ? `${record.model} → ${record.modelUsed}` : (record.model ?? ''),
+      }),
       el('td', { class: 'c-status' }, el('span', { class: 'chip', text: status.text, attrs: { 'data-tone': status.tone } })),
       el('td', { class: 'c-ttft opt num', text: duration(record.ttftMs) }),
       el('td', {
         class: `c-duration num${live ? ' live' : ''}`,
         text: live ? duration(Math.max(0, Date.now() - record.startedAt)) : duration(record.durationMs),
       }),
-      el('td', { class: 'c-tokens opt num', text: tokens(record) }),
+      el('td', {
+        class: 'c-tokens opt num',
+        text: tokens(record),
+        title: record.costUsd ? `${money(record.costUsd)} at API rates` : '',
+        attrs: record.costUsd ? { 'data-cost': money(record.costUsd) } : {},
+      }),
       el('td', { class: 'c-error opt', text: record.error?.message ?? '', title: record.error?.message ?? '' }),
     );
   }

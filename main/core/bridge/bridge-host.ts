@@ -1,5 +1,6 @@
 import type { ClientCountersInfo, ProxySnapshot } from '../../../shared/contract.js';
 import type { RequestRecord } from '../../../shared/request-record.js';
+import type { UsageTotals } from '../../../shared/usage.js';
 import type { Settings } from '../settings.js';
 
 /** What the bridge needs of the proxy: the few operations the window can trigger, and the request log's changes. */
@@ -13,6 +14,7 @@ export interface BridgeHost {
   requests(): RequestRecord[];
   clearRequests(): void;
   limits(): ClientCountersInfo[];
+  usageTotals(): UsageTotals;
   /** Clients the rate limiter tracks now (their counters refill with time). */
   readonly trackedClients: number;
   onRequestLog(listeners: RequestLogListeners): () => void;

@@ -76,6 +76,7 @@ export class BridgeService {
       },
       'requests:cancel': async ({ id }) => ({ cancelled: proxy.cancel(id) }),
       'limits:list': async () => proxy.limits(),
+      'usage:totals': async () => proxy.usageTotals(),
       'settings:get': async () => this.settingsView(),
       'settings:update': (patch) => this.serially(() => this.updateSettings(patch)),
     };

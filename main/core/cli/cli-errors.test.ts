@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CliResult } from './cli-events.js';
-import { isMaxTokensFailure, LOGIN_HINT, mapCliFailure, processExitError } from './cli-errors.js';
+import { statusIn } from '../errors.js';
+import { DEFAULT_RETRY_AFTER_S, isMaxTokensFailure, LOGIN_HINT, mapCliFailure, PLAN_SETTINGS_URL, processExitError } from './cli-errors.js';
 
 const NOW = 1_795_576_000_000;
 
@@ -63,11 +64,45 @@ describe('mapCliFailure', () => {
     assert.equal(tooLong.type, 'invalid_request_error');
   });
 
-  it('an API rate limit → 429 upstream_rate_limit with a default Retry-After of 30 s', () => {
+  it('an API rate limit → 429 upstream_rate_limit with a short default Retry-After', () => {
     const error = map({ api_error_status: 429, api_error_type: 'rate_limit_error' }, 'rate_limit');
     assert.equal(error.status, 429);
     assert.equal(error.code, 'upstream_rate_limit');
-    assert.deepEqual(error.headers, { 'Retry-After': '30' });
+    assert.deepEqual(error.headers, { 'Retry-After': String(DEFAULT_RETRY_AFTER_S) });
+  });
+
+  it("Retry-After is the CLI's own api_retry delay when it retried, in whole seconds", () => {
+    const limited = mapCliFailure({
+      result: failed({ api_error_status: 429 }),
+      assistantError: 'rate_limit',
+      resetsAt: undefined,
+      retryDelayMs: 2001,
+      now: NOW,
+    });
+    assert.equal(limited.headers['Retry-After'], '3');
+    const overloaded = mapCliFailure({
+      result: failed({ api_error_status: 529 }),
+      assistantError: undefined,
+      resetsAt: undefined,
+      retryDelayMs: 40,
+      now: NOW,
+    });
+    assert.equal(overloaded.headers['Retry-After'], '1');
+  });
+
+  it('the third-party and out-of-extra-usage refusals get their own codes and say where to act', () => {
+    const thirdParty = map({
+      api_error_status: 400,
+      result: 'API Error: 400 Third-party apps now draw from your extra usage, not your plan limits.',
+    });
+    assert.equal(thirdParty.status, 400);
+    assert.equal(thirdParty.code, 'extra_usage_required');
+    assert.equal(thirdParty.details?.settings_url, PLAN_SETTINGS_URL);
+    assert.match(thirdParty.message, /Third-party apps now draw/);
+    const spent = map({ api_error_status: 429, result: "You're out of extra usage · resets 5pm" }, 'rate_limit');
+    assert.equal(spent.status, 429);
+    assert.equal(spent.type, 'rate_limit_error');
+    assert.equal(spent.code, 'extra_usage_exhausted');
   });
 
   it('the subscription limit → 429 usage_limit_reached with Retry-After from resetsAt', () => {
@@ -96,12 +131,14 @@ describe('mapCliFailure', () => {
     assert.equal(error.details?.resets_at, null);
   });
 
-  it('overloaded (529) → 503 with Retry-After', () => {
+  it('overloaded → 529 overloaded_error (Anthropic), 503 for the OpenAI endpoints, with Retry-After', () => {
     for (const error of [map({ api_error_status: 529 }, 'server_error'), map({ api_error_type: 'overloaded_error' })]) {
-      assert.equal(error.status, 503);
+      assert.equal(error.status, 529);
+      assert.equal(statusIn(error, 'anthropic'), 529);
+      assert.equal(statusIn(error, 'openai'), 503);
       assert.equal(error.type, 'overloaded_error');
       assert.equal(error.code, 'upstream_overloaded');
-      assert.equal(error.headers['Retry-After'], '10');
+      assert.equal(error.headers['Retry-After'], String(DEFAULT_RETRY_AFTER_S));
     }
   });
 
@@ -120,7 +157,7 @@ describe('mapCliFailure', () => {
 
   it('maps on fields, not on wording', () => {
     const misleading = map({ result: 'Not logged in · Please run /login', api_error_status: 529 });
-    assert.equal(misleading.status, 503);
+    assert.equal(misleading.status, 529);
     const reworded = map({ result: 'Anmeldung erforderlich' }, 'authentication_failed');
     assert.equal(reworded.status, 401);
     assert.equal(reworded.code, 'not_logged_in');

@@ -14,8 +14,34 @@ export interface CliFailure {
   assistantError: string | undefined;
   /** `resetsAt` (epoch seconds) from a rejected `rate_limit_event`, if one came. */
   resetsAt: number | undefined;
+  /** The CLI's last `api_retry` delay, if it retried. */
+  retryDelayMs?: number | undefined;
   now: number;
 }
+
+/** Retry-After when the CLI gave no delay of its own: upstream throttles and overloads are usually brief. */
+export const DEFAULT_RETRY_AFTER_S = 5;
+
+/** Where a subscriber turns on or tops up extra usage: nothing the proxy or the client can do about these. */
+export const PLAN_SETTINGS_URL = 'https://claude.ai/settings/usage';
+
+/**
+ * Refusals that are the plan's decision about third-party use, recognised by
+ * the API's own words (no field marks them): "Third-party apps now draw from
+ * your extra usage, not your plan limits", and "You're out of extra usage".
+ */
+const PLAN_REFUSALS: { code: string; test: RegExp; issue: string }[] = [
+  {
+    code: 'extra_usage_required',
+    test: /third-party apps now draw from your extra usage/i,
+    issue: 'Your Claude plan bills third-party apps (such as this proxy) to extra usage, which is off or not set up',
+  },
+  {
+    code: 'extra_usage_exhausted',
+    test: /out of extra usage/i,
+    issue: 'Your Claude extra usage is spent',
+  },
+];
 
 export const LOGIN_HINT = 'The Claude CLI is not logged in: run `claude` in a terminal and log in, then retry.';
 
@@ -27,13 +53,28 @@ function cliMessage(result: CliResult): string {
   return `Claude CLI turn failed (${result.subtype})`;
 }
 
-export function mapCliFailure({ result, assistantError, resetsAt, now }: CliFailure): ProxyError {
+export function mapCliFailure({ result, assistantError, resetsAt, retryDelayMs, now }: CliFailure): ProxyError {
   const status = result.api_error_status ?? undefined;
   const message = cliMessage(result);
   const upstream = { upstream_status: status ?? null, cli_error: assistantError ?? result.api_error ?? null };
 
   // Under OAuth a plain API 429 also comes with a rejected rate_limit_event, so only `api_error` says "usage limit".
   const retryAfter = resetsAt === undefined ? undefined : Math.max(1, Math.ceil(resetsAt - now / 1000));
+  const retryDelay = retryDelayMs === undefined ? undefined : Math.max(1, Math.ceil(retryDelayMs / 1000));
+  const refusal = PLAN_REFUSALS.find((candidate) => candidate.test.test(message));
+  if (refusal) {
+    // Passed on as the API said it, with its status: neither avoided nor dressed up as something else.
+    return new ProxyError(status === 429 ? 'rate_limit_error' : status === 403 ? 'permission_error' : 'invalid_request_error', message, {
+      code: refusal.code,
+      status: status ?? 400,
+      details: {
+        issue: refusal.issue,
+        action: `Turn on or top up extra usage in your Claude usage settings (${PLAN_SETTINGS_URL}), or wait for your plan to change`,
+        settings_url: PLAN_SETTINGS_URL,
+        ...upstream,
+      },
+    });
+  }
   if (result.api_error === 'usage_limit_reached') {
     return new ProxyError('rate_limit_error', `Claude subscription usage limit reached: ${message}`, {
       code: 'usage_limit_reached',
@@ -52,7 +93,7 @@ export function mapCliFailure({ result, assistantError, resetsAt, now }: CliFail
     return new ProxyError('rate_limit_error', message, {
       code: 'upstream_rate_limit',
       details: upstream,
-      headers: { 'Retry-After': String(retryAfter ?? 30) },
+      headers: { 'Retry-After': String(retryAfter ?? retryDelay ?? DEFAULT_RETRY_AFTER_S) },
     });
   }
   if (assistantError === 'model_not_found' || status === 404) {
@@ -62,10 +103,12 @@ export function mapCliFailure({ result, assistantError, resetsAt, now }: CliFail
     return new ProxyError('invalid_request_error', message, { code: 'upstream_invalid_request', details: upstream });
   }
   if (status === 529 || result.api_error_type === 'overloaded_error') {
+    // 529 is Anthropic's own status for it; the OpenAI endpoints answer 503 (errors.ts, statusIn).
     return new ProxyError('overloaded_error', message, {
       code: 'upstream_overloaded',
+      status: 529,
       details: upstream,
-      headers: { 'Retry-After': '10' },
+      headers: { 'Retry-After': String(retryDelay ?? DEFAULT_RETRY_AFTER_S) },
     });
   }
   return new ProxyError('cli_error', message, { code: status ? 'upstream_error' : 'cli_failed', details: upstream });

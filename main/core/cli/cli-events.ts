@@ -50,7 +50,15 @@ const streamEvent = z.discriminatedUnion('type', [
 ]);
 
 const cliLine = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('system'), subtype: z.string(), model: z.string().optional(), tools: z.array(z.string()).optional() }),
+  z.looseObject({
+    type: z.literal('system'),
+    subtype: z.string(),
+    model: z.string().optional(),
+    /** `init`: the tools the CLI offers the model. */
+    tools: z.array(z.string()).optional(),
+    /** `api_retry`: how long the CLI waits before its next attempt. */
+    retry_delay_ms: z.number().optional(),
+  }),
   z.looseObject({
     type: z.literal('stream_event'),
     event: streamEvent,
@@ -73,10 +81,28 @@ const cliLine = z.discriminatedUnion('type', [
     api_error_type: z.string().nullable().optional(),
     api_error: z.string().nullable().optional(),
     terminal_reason: z.string().nullable().optional(),
+    /** What the turn would cost at API rates (a subscriber pays nothing per turn, but it is their plan's measure). */
+    total_cost_usd: z.number().optional(),
+    /** Per model the CLI actually called (a fallback adds a second). */
+    modelUsage: z.record(z.string(), z.looseObject({ outputTokens: z.number().optional(), costUSD: z.number().optional() })).optional(),
   }),
   z.looseObject({
     type: z.literal('rate_limit_event'),
-    rate_limit_info: z.looseObject({ status: z.string(), resetsAt: z.number().optional(), rateLimitType: z.string().optional() }),
+    rate_limit_info: z.looseObject({
+      status: z.string(),
+      resetsAt: z.number().optional(),
+      rateLimitType: z.string().optional(),
+      utilization: z.number().optional(),
+      overageStatus: z.string().optional(),
+      isUsingOverage: z.boolean().optional(),
+      /** Every plan window the API reported (`five_hour`, `seven_day`, …), from its anthropic-ratelimit-unified-* headers. */
+      unifiedWindows: z
+        .record(
+          z.string(),
+          z.looseObject({ utilization: z.number().optional(), resetsAt: z.number().optional(), status: z.string().optional() }),
+        )
+        .optional(),
+    }),
   }),
 ]);
 
@@ -84,6 +110,7 @@ export type CliUsage = z.infer<typeof usage>;
 export type CliStreamEvent = z.infer<typeof streamEvent>;
 export type CliLine = z.infer<typeof cliLine>;
 export type CliResult = Extract<CliLine, { type: 'result' }>;
+export type CliRateLimitInfo = Extract<CliLine, { type: 'rate_limit_event' }>['rate_limit_info'];
 export type CliEvent = CliLine | { type: 'unknown'; raw: string };
 
 const KNOWN = new Set(['system', 'stream_event', 'assistant', 'result', 'rate_limit_event']);

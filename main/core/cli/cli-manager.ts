@@ -7,6 +7,7 @@ import { buildLaunch } from './cli-launch.js';
 import { CliLocator, readCliVersion, systemHost, type CliCommand } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
+import type { PlanReport } from './turn-meter.js';
 import { runTurn } from './turn-runner.js';
 import { TurnStream, type TurnSink } from './turn-stream.js';
 import { fileSignature, WarmPool, type PoolSettings, type PoolStats } from './warm-pool.js';
@@ -30,6 +31,14 @@ export interface CliManagerOptions {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Told what every turn reports of the plan, and how each turn ended (for the plan state and its refusals). */
+  observer?: TurnObserver;
+}
+
+export interface TurnObserver {
+  plan(report: PlanReport): void;
+  /** The turn's failure, or undefined when it was answered. */
+  outcome(error: ProxyError | undefined): void;
 }
 
 export interface CliHealth {
@@ -80,6 +89,12 @@ export class CliManager {
 
   private spawn(launch: CliLaunch): CliProcess {
     return new CliProcess(launch, { maxLineBytes: this.options.cli.maxLineBytes, killGraceMs: this.options.cli.killGraceMs });
+  }
+
+  /** Slots in use and requests waiting for one, now (health() also locates the CLI, which may take a while). */
+  get load(): { active: number; queued: number } {
+    const stats = this.slots.stats;
+    return { active: stats.active, queued: stats.queued };
   }
 
   get activeProcesses(): number {
@@ -142,8 +157,19 @@ export class CliManager {
         ...(this.options.now ? { now: this.options.now } : {}),
         sink: {
           push: (event) => {
-            if (event.type === 'error') this.noteError(event.error);
-            else if (event.type === 'end') this.lastAuthFailure = undefined;
+            const observer = this.options.observer;
+            // The plan belongs to the whole proxy, not to this request.
+            if (event.type === 'plan') {
+              observer?.plan(event.plan);
+              return true;
+            }
+            if (event.type === 'error') {
+              this.noteError(event.error);
+              observer?.outcome(event.error);
+            } else if (event.type === 'end') {
+              this.lastAuthFailure = undefined;
+              observer?.outcome(undefined);
+            }
             return sink.push(event);
           },
           onDrain: (listener) => sink.onDrain(listener),

@@ -164,8 +164,12 @@ describe('cli-turn on real transcripts', () => {
       { name: 'err_mock-403', status: 403, type: 'permission_error', code: 'permission_error' },
       { name: 'err_mock-404', status: 404, type: 'not_found_error', code: 'model_not_found' },
       { name: 'err_mock-400', status: 400, type: 'invalid_request_error', code: 'upstream_invalid_request' },
-      { name: 'err2_mock-429', status: 429, type: 'rate_limit_error', code: 'upstream_rate_limit', retryAfter: '30' },
-      { name: 'err2_mock-529', status: 503, type: 'overloaded_error', code: 'upstream_overloaded', retryAfter: '10' },
+      // Retry-After is the CLI's own last api_retry delay (1195 ms, 1085 ms, 516 ms), rounded up.
+      { name: 'err2_mock-429', status: 429, type: 'rate_limit_error', code: 'upstream_rate_limit', retryAfter: '2' },
+      { name: 'err2_mock-529', status: 529, type: 'overloaded_error', code: 'upstream_overloaded', retryAfter: '2' },
+      { name: 'oauth_529', status: 529, type: 'overloaded_error', code: 'upstream_overloaded', retryAfter: '1' },
+      { name: 'oauth_third-party', status: 400, type: 'invalid_request_error', code: 'extra_usage_required' },
+      { name: 'oauth_extra-usage', status: 400, type: 'invalid_request_error', code: 'extra_usage_exhausted' },
       { name: 'err2_mock-500', status: 502, type: 'api_error', code: 'upstream_error' },
     ];
     for (const expected of cases) {

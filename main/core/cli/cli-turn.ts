@@ -54,6 +54,8 @@ export interface TurnState {
   stopReason: string | undefined;
   assistantError: string | undefined;
   resetsAt: number | undefined;
+  /** The CLI's last `api_retry` delay: how soon it thought the API was worth asking again. */
+  retryDelayMs: number | undefined;
   sawThinking: boolean;
 }
 
@@ -76,6 +78,7 @@ export function createTurnState(options: TurnOptions): TurnState {
     stopReason: undefined,
     assistantError: undefined,
     resetsAt: undefined,
+    retryDelayMs: undefined,
     sawThinking: false,
   };
 }
@@ -106,6 +109,9 @@ export function step(state: TurnState, line: CliEvent): TurnEvent[] {
       break;
     case 'rate_limit_event':
       if (line.rate_limit_info.status === 'rejected') state.resetsAt = line.rate_limit_info.resetsAt;
+      break;
+    case 'system':
+      if (line.subtype === 'api_retry' && line.retry_delay_ms !== undefined) state.retryDelayMs = line.retry_delay_ms;
       break;
     case 'result':
       onResult(state, line, out);
@@ -302,7 +308,16 @@ function onResult(state: TurnState, result: CliResult, out: TurnEvent[]): void {
   if (failed && !isMaxTokensFailure(result, state.assistantError)) {
     state.done = true;
     const now = (state.options.now ?? Date.now)();
-    out.push({ type: 'error', error: mapCliFailure({ result, assistantError: state.assistantError, resetsAt: state.resetsAt, now }) });
+    out.push({
+      type: 'error',
+      error: mapCliFailure({
+        result,
+        assistantError: state.assistantError,
+        resetsAt: state.resetsAt,
+        retryDelayMs: state.retryDelayMs,
+        now,
+      }),
+    });
     return;
   }
   ensureStarted(state, undefined, result.usage, out);

@@ -8,6 +8,7 @@ import type { TurnSink } from './turn-stream.js';
 import { parseCliLine } from './cli-events.js';
 import { processExitError } from './cli-errors.js';
 import type { CliExit, CliProcess } from './cli-process.js';
+import { TurnMeter } from './turn-meter.js';
 
 /**
  * Drives one CLI process through one turn: writes the request on stdin,
@@ -45,6 +46,7 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
     request.cliModel,
     declaredToolNames(request),
   );
+  const meter = new TurnMeter(now);
   let garbage = 0;
 
   /** Ends the turn for the client now (the process is stopped; its exit comes later). */
@@ -107,6 +109,8 @@ export async function runTurn({ child, request, limits, signal, logger, sink, no
         return;
       }
       let full = false;
+      // Before the turn's own events: the final one ends the client's reading.
+      for (const report of meter.see(event)) full = !sink.push(report) || full;
       for (const translated of step(state, event)) full = !sink.push(translated) || full;
       if (state.done) void child.stop();
       else if (full && !paused) {

@@ -1,4 +1,5 @@
 import type { TurnEvent } from './turn-events.js';
+import type { MeterEvent } from './turn-meter.js';
 
 /**
  * One CLI turn as an async iterator: the HTTP layer pulls events at the pace
@@ -13,8 +14,8 @@ import type { TurnEvent } from './turn-events.js';
  * once, also while the run is still queued for a slot.
  */
 
-/** The turn's events, plus the moment a child took it (for the request log). */
-export type RunEvent = TurnEvent | { type: 'spawned'; pid: number | undefined };
+/** The turn's events, plus the moment a child took it and what it spent (for the request log and the plan). */
+export type RunEvent = TurnEvent | { type: 'spawned'; pid: number | undefined } | MeterEvent;
 
 export interface TurnSink {
   /** Queues an event; false means "full: pause the source until drained". */

@@ -31,8 +31,8 @@ export interface AppParts extends RouterDeps {
  * The Koa app, built once and usable without a listener (`app.callback()`).
  * Each middleware gets only the parts it uses. Order matters: the error
  * handler wraps everything; refusals are noted in the request log on their
- * way out; Host/Origin and key checks run before any work; `/health` and the
- * dashboard are neither rate-limited nor logged.
+ * way out; Host/Origin and key checks run before any work; `/health`,
+ * `/metrics` and the dashboard are neither rate-limited nor logged.
  */
 export function createApp(parts: AppParts): Koa<ProxyState> {
   const app = new Koa<ProxyState>();
@@ -49,7 +49,8 @@ export function createApp(parts: AppParts): Koa<ProxyState> {
   app.use(requireAccessKey(parts.settings, authFailures, parts.logger));
   app.use(dashboard(parts, defaultBundleDir, authFailures));
   app.use(async (ctx, next) => {
-    if (ctx.path === '/health') return void (await next());
+    // A monitor polls these: neither rate-limited nor logged (the access key still applies).
+    if (ctx.path === '/health' || ctx.path === '/metrics') return void (await next());
     // Logged before the limiter, so refused requests show in the window too.
     return record(ctx, () => limited(ctx, next));
   });

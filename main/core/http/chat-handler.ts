@@ -1,7 +1,7 @@
 import type { ChatRequest } from '../api/chat-request.js';
 import type { CliManager } from '../cli/cli-manager.js';
 import type { TurnEvent } from '../cli/turn-events.js';
-import type { TurnStream } from '../cli/turn-stream.js';
+import type { RunEvent, TurnStream } from '../cli/turn-stream.js';
 import { ProxyError, toProxyError } from '../errors.js';
 import { ignoredHeader } from '../limits/client-strings.js';
 import type { Logger } from '../logger.js';
@@ -76,7 +76,7 @@ function noAnswer(): ProxyError {
  */
 async function* turnEvents(turn: TurnStream, recorder: RequestRecorder | undefined): AsyncGenerator<TurnEvent, void> {
   for (;;) {
-    let next: IteratorResult<TurnEvent | { type: 'spawned'; pid: number | undefined }>;
+    let next: IteratorResult<RunEvent>;
     try {
       next = await turn.next();
     } catch (error) {
@@ -88,7 +88,7 @@ async function* turnEvents(turn: TurnStream, recorder: RequestRecorder | undefin
     if (next.done) break;
     const event = next.value;
     recorder?.turn(event);
-    if (event.type === 'spawned') continue;
+    if (event.type === 'spawned' || event.type === 'usage' || event.type === 'plan') continue;
     yield event;
     if (event.type === 'end' || event.type === 'error') return;
   }

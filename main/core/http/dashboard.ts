@@ -129,6 +129,12 @@ export function dashboard(
       streams += 1;
       return streamEvents(ctx, bridge, () => (streams -= 1));
     }
+    // The usage totals as plain JSON, for scripts holding the dashboard's session (the window uses usage:totals).
+    if (ctx.path === '/dashboard/api/usage') {
+      allow(ctx, 'GET');
+      ctx.body = await bridgeOf(deps).invoke('usage:totals', undefined);
+      return;
+    }
     const invoke = INVOKE_PATH.exec(ctx.path);
     if (invoke) {
       allow(ctx, 'POST');

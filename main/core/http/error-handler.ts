@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from 'koa';
-import { anthropicErrorBody, openaiErrorBody, ProxyError, toProxyError } from '../errors.js';
+import { anthropicErrorBody, openaiErrorBody, ProxyError, statusIn, toProxyError } from '../errors.js';
 import { capString } from '../limits/client-strings.js';
 import type { Logger } from '../logger.js';
 import { apiOwning, dialectFor } from './apis/apis.js';
@@ -46,7 +46,7 @@ export function errorHandler(logger: Logger) {
 }
 
 export function renderError(ctx: ProxyContext, error: ProxyError): void {
-  ctx.status = error.status;
+  ctx.status = statusIn(error, ctx.state.dialect);
   for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
   ctx.body = ctx.state.dialect === 'anthropic' ? anthropicErrorBody(error) : openaiErrorBody(error);
 }

@@ -1,4 +1,5 @@
 import type { Health } from '../../../shared/contract.js';
+import type { PlanState } from '../../../shared/usage.js';
 import type { CliManager } from '../cli/cli-manager.js';
 
 export type HealthStatus = Health['status'];
@@ -8,6 +9,7 @@ export interface HealthSource {
   version: string;
   startedAt: number;
   now: () => number;
+  plan?: () => PlanState;
 }
 
 /**
@@ -31,12 +33,13 @@ export async function proxyHealth(source: HealthSource): Promise<Health> {
     },
     processes: { active: cli.active, queued: cli.queued, max: cli.maxConcurrent, maxQueue: cli.maxQueue },
     pool: cli.pool,
+    ...(source.plan ? { plan: source.plan() } : {}),
   };
 }
 
 /** `/health` on the HTTP API: snake_case, like the APIs it sits beside (and what clients already read). */
 export function healthWire(health: Health) {
-  const { cli, processes, pool } = health;
+  const { cli, processes, pool, plan } = health;
   return {
     status: health.status,
     version: health.version,
@@ -46,5 +49,24 @@ export function healthWire(health: Health) {
     ...(pool
       ? { pool: { enabled: pool.enabled, warm: pool.warm, max_warm: pool.maxWarm, hits: pool.hits, misses: pool.misses, keys: pool.keys } }
       : {}),
+    ...(plan ? { plan: planWire(plan) } : {}),
+  };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Times as ISO 8601; `utilization` is the fraction used (0.87 is 87%). */
+function planWire(plan: PlanState) {
+  return {
+    updated_at: iso(plan.updatedAt),
+    status: plan.status,
+    windows: Object.fromEntries(
+      plan.windows.map((window) => [
+        window.name,
+        { utilization: window.utilization, status: window.status, resets_at: iso(window.resetsAt) },
+      ]),
+    ),
+    overage: plan.overage && { status: plan.overage.status, in_use: plan.overage.inUse },
+    refusal: plan.refusal && { code: plan.refusal.code, message: plan.refusal.message, at: iso(plan.refusal.at) },
   };
 }

@@ -1,6 +1,7 @@
 import { finished, Readable } from 'node:stream';
 import type { Next } from 'koa';
-import { ProxyError } from '../errors.js';
+import type { ApiDialect } from '../api/chat-request.js';
+import { ProxyError, statusIn } from '../errors.js';
 import type { RequestLog } from '../request-log.js';
 import type { ProxyContext } from './context.js';
 import { RequestRecorder, type ResponseSummary } from './request-recorder.js';
@@ -28,7 +29,7 @@ export function recordRequests(log: RequestLog, now: () => number = Date.now) {
       await next();
     } catch (error) {
       // The error handler further out renders it only after this has run: take status and message from the error.
-      thrown = describeThrown(error);
+      thrown = describeThrown(error, ctx.state.dialect);
       throw error;
     } finally {
       const body: unknown = ctx.body;
@@ -53,9 +54,9 @@ function errorOf(body: unknown): { type: string; code: string; message: string }
   return { type, code: typeof error.code === 'string' ? error.code : type, message: error.message };
 }
 
-function describeThrown(thrown: unknown): ResponseSummary {
+function describeThrown(thrown: unknown, dialect: ApiDialect): ResponseSummary {
   if (thrown instanceof ProxyError)
-    return { status: thrown.status, error: { type: thrown.type, code: thrown.code, message: thrown.message }, thrown: true };
+    return { status: statusIn(thrown, dialect), error: { type: thrown.type, code: thrown.code, message: thrown.message }, thrown: true };
   // koa-body and Koa throw http-errors; anything else is a 500 whose internals stay out of the log.
   const status = (thrown as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {

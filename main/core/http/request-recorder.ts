@@ -1,9 +1,10 @@
 import type { RequestRecord } from '../../../shared/request-record.js';
 import type { ChatRequest } from '../api/chat-request.js';
 import type { RunEvent } from '../cli/turn-stream.js';
-import type { ProxyError } from '../errors.js';
+import { statusIn, type ProxyError } from '../errors.js';
 import type { RequestLog } from '../request-log.js';
 import { MAX_LISTED } from '../limits/client-strings.js';
+import { clientName } from '../usage/client-name.js';
 
 /**
  * One request's entry in the request log, owned by one object: the
@@ -31,6 +32,7 @@ export type RecordStart = Pick<RequestRecord, 'id' | 'clientIp' | 'method' | 'pa
 
 export class RequestRecorder {
   readonly id: string;
+  private readonly api: RecordStart['api'];
   private readonly started: number;
   private turnStarted: number | undefined;
   private keepBodies = false;
@@ -46,8 +48,14 @@ export class RequestRecorder {
     start: RecordStart,
   ) {
     this.started = now();
+    this.api = start.api;
     this.id = this.log.add({
       ...start,
+      client: clientName(start.userAgent),
+      modelUsed: null,
+      cacheReadTokens: null,
+      cacheWriteTokens: null,
+      costUsd: null,
       startedAt: this.started,
       model: null,
       stream: false,
@@ -85,6 +93,8 @@ export class RequestRecorder {
   turn(event: RunEvent): void {
     if (event.type === 'spawned') {
       this.log.update(this.id, { cliPid: event.pid ?? null });
+    } else if (event.type === 'usage') {
+      this.log.update(this.id, { modelUsed: event.modelUsed, costUsd: event.costUsd });
     } else if (event.type === 'text' || event.type === 'thinking' || event.type === 'tool_start') {
       if (!this.firstToken) {
         this.firstToken = true;
@@ -133,7 +143,7 @@ export class RequestRecorder {
       this.log.update(this.id, {
         ...responseText,
         state: 'failed',
-        status: error.status,
+        status: statusIn(error, this.api),
         durationMs,
         error: { type: error.type, code: error.code, message: error.message },
       });
@@ -146,6 +156,8 @@ export class RequestRecorder {
         durationMs,
         inputTokens: usage.inputTokens + usage.cacheCreationInputTokens + usage.cacheReadInputTokens,
         outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadInputTokens,
+        cacheWriteTokens: usage.cacheCreationInputTokens,
         stopReason,
       });
     }

@@ -14,6 +14,8 @@ export interface RouterDeps extends Omit<ChatDeps, 'logBodies'> {
   settings: () => Settings;
   health: () => Promise<unknown>;
   responses: ResponseStore;
+  /** The Prometheus exposition (usage/proxy-metrics.ts). */
+  metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** Each API's own routes, then what they share: the model list and /health. */
@@ -41,6 +43,11 @@ export function createRouter(deps: RouterDeps): Router<ProxyState> {
   }
   router.get('/health', async (ctx) => {
     ctx.body = await deps.health();
+  });
+  router.get('/metrics', async (ctx) => {
+    const { contentType, body } = await deps.metrics();
+    ctx.type = contentType;
+    ctx.body = body;
   });
   return router;
 }

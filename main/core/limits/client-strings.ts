@@ -48,7 +48,7 @@ export function capList(values: readonly string[], max = MAX_LISTED): string[] {
   return cut > 0 ? [...kept, moreFields(cut)] : kept;
 }
 
-const NAME_FIELDS = ['clientIp', 'method', 'path', 'model', 'stopReason', 'userAgent'] as const;
+const NAME_FIELDS = ['clientIp', 'method', 'path', 'model', 'stopReason', 'userAgent', 'client', 'modelUsed'] as const;
 const BODY_FIELDS = ['requestBody', 'responseText'] as const;
 
 /** A record (or a change to one) with every client-reachable string capped, for the log, events and history. */

@@ -159,6 +159,19 @@ export const shell = {
 };
 export const Menu = { buildFromTemplate: (template) => ({ template }) };
 
+export class Notification {
+  static isSupported() {
+    return true;
+  }
+  constructor(options) {
+    this.options = options;
+  }
+  on() {}
+  show() {
+    report('notification', { title: this.options.title, body: this.options.body });
+  }
+}
+
 export class Tray {
   constructor(icon) {
     report('tray', { icon: path.basename(icon) });
@@ -169,6 +182,7 @@ export class Tray {
   }
   setToolTip(text) {
     this.toolTip = text;
+    report('tray.tooltip', { text });
   }
   setContextMenu(menu) {
     this.menu = menu;
@@ -210,6 +224,9 @@ async function drive(tray) {
   report('health', { status: (await fetch(`${base}/health`)).status });
   const answer = await post({ model: 'sonnet', max_tokens: 32, messages: [{ role: 'user', content: 'Hello' }] });
   report('request', { status: answer.status, text: (await answer.json()).content?.[0]?.text });
+  // The subscription's 5-hour limit: a refused window, which the desktop notifies once.
+  const limited = await post({ model: 'claude-fake-limit', max_tokens: 32, messages: [{ role: 'user', content: 'Hello' }] });
+  report('limited', { status: limited.status });
   // A turn that never ends, still running when Quit is clicked.
   void post({ model: 'claude-fake-hang', max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'Hello' }] })
     .then((response) => response.text())
