@@ -11,7 +11,7 @@ export const requestRecordSchema = z.object({
   clientIp: z.string(),
   method: z.string(),
   path: z.string(),
-  api: z.enum(['anthropic', 'openai', 'other']),
+  api: z.enum(['anthropic', 'openai', 'responses', 'other']),
   model: z.string().nullable(),
   stream: z.boolean(),
   state: z.enum(['in_progress', 'done', 'failed', 'cancelled']),

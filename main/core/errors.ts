@@ -92,7 +92,7 @@ export class ProxyError extends Error {
  * The status a client of `api` gets. Anthropic answers an overloaded upstream
  * with 529, a status only its own clients know; everyone else gets 503.
  */
-export function statusIn(error: ProxyError, api: 'anthropic' | 'openai' | 'other'): number {
+export function statusIn(error: ProxyError, api: 'anthropic' | 'openai' | 'responses' | 'other'): number {
   return error.status === 529 && api !== 'anthropic' ? 503 : error.status;
 }
 

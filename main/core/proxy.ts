@@ -14,6 +14,7 @@ import { healthWire, proxyHealth, type HealthSource } from './http/health.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RequestLog } from './request-log.js';
+import { ResponseStore } from './responses-store.js';
 import { ServerController, ServerError } from './server-controller.js';
 import type { Settings } from './settings.js';
 import { PlanTracker } from './usage/plan-tracker.js';
@@ -110,6 +111,7 @@ export class ProxyService implements BridgeHost {
       metrics: () => this.metrics.text(),
       bridge,
       dashboardSecret: () => this.dashboardSecret,
+      responses: new ResponseStore(path.join(options.dataDir, 'responses'), options.logger, undefined, now),
       now,
     });
     const handle = app.callback();

@@ -35,6 +35,11 @@ test('the placeholder body has the shape of the API, model and stream flag', () 
     model: 'sonnet',
     messages: [{ role: 'user', content: 'Hello' }],
   });
+  assert.deepEqual(placeholderBody({ ...base, api: 'responses', path: '/v1/responses', model: null, stream: true }), {
+    model: 'gpt-4o',
+    input: 'Hello',
+    stream: true,
+  });
   // A request that failed before its model was read still gets a runnable body.
   assert.equal((placeholderBody({ ...base, api: 'anthropic', path: '/v1/messages', model: null }) as { model: string }).model, 'sonnet');
 });

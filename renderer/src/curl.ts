@@ -71,10 +71,13 @@ export function curlPath(path: string): string {
 }
 
 export function placeholderBody(record: Pick<RequestRecord, 'path' | 'model' | 'stream' | 'api'>): object | undefined {
-  const model = record.model ?? (record.api === 'openai' ? 'gpt-4o' : 'sonnet');
+  const model = record.model ?? (record.api === 'openai' || record.api === 'responses' ? 'gpt-4o' : 'sonnet');
   const messages = [{ role: 'user', content: 'Hello' }];
   if (record.path.endsWith('/chat/completions')) {
     return { model, messages, ...(record.stream ? { stream: true } : {}) };
+  }
+  if (record.path.endsWith('/responses')) {
+    return { model, input: 'Hello', ...(record.stream ? { stream: true } : {}) };
   }
   if (record.path === '/v1/messages/count_tokens') return { model, messages };
   if (record.path === '/v1/messages') return { model, max_tokens: 1024, messages, ...(record.stream ? { stream: true } : {}) };

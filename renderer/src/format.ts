@@ -49,7 +49,7 @@ export function tokens(record: Pick<RequestRecord, 'inputTokens' | 'outputTokens
 }
 
 export function apiLabel(api: RequestRecord['api']): string {
-  return api === 'anthropic' ? 'Anthropic' : api === 'openai' ? 'OpenAI' : 'Other';
+  return api === 'anthropic' ? 'Anthropic' : api === 'openai' ? 'OpenAI' : api === 'responses' ? 'Responses' : 'Other';
 }
 
 /** The status chip's text and tone: what a glance at the list should tell. */

@@ -6,7 +6,8 @@
  * replayed to the model as the turn it was.
  */
 
-export type ApiDialect = 'anthropic' | 'openai';
+/** `responses` is OpenAI's Responses API; `openai` its Chat Completions. */
+export type ApiDialect = 'anthropic' | 'openai' | 'responses';
 
 export type Base64Source = { type: 'base64'; media_type: string; data: string };
 

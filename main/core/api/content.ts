@@ -147,6 +147,13 @@ export function imageFromDataUrl(url: string, field: string): CliBlock {
   return { type: 'image', source };
 }
 
+/** `data:application/pdf;base64,…` as a document block, titled with its file name. */
+export function pdfFromDataUrl(url: string, field: string, filename?: string): CliBlock {
+  const source = fromDataUrl(url, field, 'file');
+  if (source.media_type !== 'application/pdf') throw refused(field, 'only PDF files can be sent (application/pdf)');
+  return { type: 'document', source, ...(filename ? { title: filename } : {}) };
+}
+
 function documentFrom(block: z.infer<typeof documentBlock>, field: string, notes: ContentNotes): CliBlock {
   const { source } = block;
   let cliSource: Extract<CliBlock, { type: 'document' }>['source'];
@@ -198,9 +205,7 @@ export function toBlock(raw: AnyBlock, field: string, notes: ContentNotes): CliB
           'file ids need the Files API, which the Claude CLI cannot reach; send file_data as a base64 data: URL',
         );
       }
-      const source = fromDataUrl(file.file_data, `${field}.file.file_data`, 'file');
-      if (source.media_type !== 'application/pdf') throw refused(`${field}.file.file_data`, 'only PDF files can be sent (application/pdf)');
-      return { type: 'document', source, ...(file.filename ? { title: file.filename } : {}) };
+      return pdfFromDataUrl(file.file_data, `${field}.file.file_data`, file.filename);
     }
     case 'search_result': {
       const block = check(searchResultBlock, raw, field);

@@ -15,7 +15,7 @@ import { capString } from '../limits/client-strings.js';
 export const MAX_TOOLS = 512;
 /** The Messages API's tool-name rule; OpenAI's function names are the same characters, up to 64. */
 const ANTHROPIC_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
-const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+export const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 export const jsonSchemaObject = z.record(z.string(), z.unknown());
 
@@ -63,7 +63,7 @@ function bad(field: string, issue: string): ProxyError {
 }
 
 /** Where a tool's name and schema sit in the client's body, for errors (`tools.2.function.name`). */
-interface ToolFields {
+export interface ToolFields {
   name: string;
   schema: string;
 }
@@ -72,7 +72,7 @@ interface ToolFields {
  * Adds a tool declared to the model: its name checked and not declared
  * before, its schema's top level an object.
  */
-function addTool(
+export function addTool(
   specs: ToolSpec[],
   name: string,
   description: string | undefined,
@@ -103,7 +103,7 @@ export interface ParsedTools {
 }
 
 /** `nameField` is where the dialect puts a named choice's tool name. */
-function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string, nameField: string): void {
+export function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string, nameField: string): void {
   if (choice.type === 'tool' && !tools.some((tool) => tool.name === choice.name)) {
     throw bad(nameField, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
   }

@@ -6,7 +6,7 @@ import { ProxyError, toProxyError } from '../errors.js';
 import { ignoredHeader } from '../limits/client-strings.js';
 import type { Logger } from '../logger.js';
 import { TurnCollector } from '../translate/collect-turn.js';
-import type { ApiModule, StreamRenderer } from './apis/api-module.js';
+import type { StreamRenderer, TurnRenderer } from './apis/api-module.js';
 import type { ProxyContext } from './context.js';
 import type { RequestRecorder } from './request-recorder.js';
 import { sendSse } from './sse.js';
@@ -27,7 +27,7 @@ export interface ChatDeps {
   inflight: Map<string, () => void>;
 }
 
-export async function handleChat(ctx: ProxyContext, deps: ChatDeps, api: ApiModule, request: ChatRequest): Promise<void> {
+export async function handleChat(ctx: ProxyContext, deps: ChatDeps, api: TurnRenderer, request: ChatRequest): Promise<void> {
   if (request.ignored.length > 0) ctx.set('X-Claude-Proxy-Ignored', ignoredHeader(request.ignored));
   const recorder = ctx.state.recorder;
   recorder?.chat(request, ctx.state.body, deps.logBodies());
@@ -98,7 +98,7 @@ async function* turnEvents(turn: TurnStream, recorder: RequestRecorder | undefin
   yield failure;
 }
 
-async function collect(events: AsyncIterable<TurnEvent>, api: ApiModule, request: ChatRequest, requestId: string): Promise<unknown> {
+async function collect(events: AsyncIterable<TurnEvent>, api: TurnRenderer, request: ChatRequest, requestId: string): Promise<unknown> {
   const collector = new TurnCollector();
   for await (const event of events) {
     if (event.type === 'error') throw event.error;
@@ -112,7 +112,7 @@ async function collect(events: AsyncIterable<TurnEvent>, api: ApiModule, request
 async function* frames(first: TurnEvent, rest: AsyncIterator<TurnEvent>, render: StreamRenderer): AsyncGenerator<string, void> {
   let event = first;
   for (;;) {
-    const frame = render.event(event);
+    const frame = await render.event(event);
     if (frame) yield frame;
     if (event.type === 'end' || event.type === 'error') return;
     const next = await rest.next();

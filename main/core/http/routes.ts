@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { ChatRequest } from '../api/chat-request.js';
 import { findModel, listModels, modelEntry, modelListBody, resolveModel } from '../api/models.js';
+import type { ResponseStore } from '../responses-store.js';
 import type { Settings } from '../settings.js';
 import type { RouteKit } from './apis/api-module.js';
 import { API_MODULES } from './apis/apis.js';
@@ -12,6 +13,7 @@ import { requireJson } from './security.js';
 export interface RouterDeps extends Omit<ChatDeps, 'logBodies'> {
   settings: () => Settings;
   health: () => Promise<unknown>;
+  responses: ResponseStore;
   /** The Prometheus exposition (usage/proxy-metrics.ts). */
   metrics: () => Promise<{ contentType: string; body: string }>;
 }
@@ -23,11 +25,12 @@ export function createRouter(deps: RouterDeps): Router<ProxyState> {
   const kit: RouteKit = {
     settings: deps.settings,
     json: [requireJson(), jsonBody(() => deps.settings().maxBodyBytes)],
-    chat: (api, parse) => async (ctx) => {
-      const parsed = parse(ctx.state.body);
+    chat: (api, parse) => (ctx) => kit.serve(ctx, api, parse(ctx.state.body)),
+    serve: async (ctx, renderer, parsed) => {
       const request: ChatRequest = { ...parsed, cliModel: resolveModel(parsed.model, deps.settings().modelAliases) };
-      await handleChat(ctx, chatDeps, api, request);
+      await handleChat(ctx, chatDeps, renderer, request);
     },
+    responses: deps.responses,
   };
   for (const api of API_MODULES) api.routes(router, kit);
   for (const prefix of ['/v1', '/openai/v1']) {

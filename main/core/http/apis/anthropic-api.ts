@@ -2,10 +2,10 @@ import { parseAnthropicRequest } from '../../api/anthropic-request.js';
 import { resolveModel } from '../../api/models.js';
 import { estimateTokens } from '../../api/token-estimate.js';
 import { anthropicEvent, anthropicMessage, anthropicPing } from '../../translate/to-anthropic.js';
-import type { ApiModule } from './api-module.js';
+import type { ApiModule, TurnRenderer } from './api-module.js';
 
 /** The Anthropic Messages API: everything under /v1/messages. */
-export const anthropicApi: ApiModule = {
+export const anthropicApi: ApiModule & TurnRenderer = {
   label: 'anthropic',
   owns: (path) => path.startsWith('/v1/messages'),
   routes(router, kit) {

@@ -2,12 +2,14 @@ import type { ApiDialect } from '../../api/chat-request.js';
 import { anthropicApi } from './anthropic-api.js';
 import type { ApiModule } from './api-module.js';
 import { openaiApi } from './openai-api.js';
+import { responsesApi } from './responses-api.js';
 
 /**
  * Every API the proxy serves. Routes, error shapes and log labels all come
- * from here. The first owner wins (`/v1/messages/…/chat/completions` is OpenAI's).
+ * from here. The first owner wins (`/v1/messages/…/chat/completions` is OpenAI's,
+ * `/openai/v1/responses` the Responses API's).
  */
-export const API_MODULES: readonly ApiModule[] = [openaiApi, anthropicApi];
+export const API_MODULES: readonly ApiModule[] = [responsesApi, openaiApi, anthropicApi];
 
 /** The API a path belongs to, if any. The router matches with or without a trailing slash; so does this. */
 export function apiOwning(rawPath: string): ApiModule | undefined {

@@ -1,10 +1,10 @@
 import { parseOpenAIRequest } from '../../api/openai-request.js';
 import { createOpenAIStreamState, openaiChunks, openaiCompletion } from '../../translate/to-openai.js';
 import { COMMENT_PING } from '../sse.js';
-import type { ApiModule } from './api-module.js';
+import type { ApiModule, TurnRenderer } from './api-module.js';
 
 /** OpenAI Chat Completions, under /v1 and /openai/v1 (everything under /openai/ is OpenAI's). */
-export const openaiApi: ApiModule = {
+export const openaiApi: ApiModule & TurnRenderer = {
   label: 'openai',
   owns: (path) => path.startsWith('/openai/') || path.endsWith('/chat/completions'),
   routes(router, kit) {
