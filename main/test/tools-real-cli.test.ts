@@ -308,6 +308,35 @@ describe('client tools through the real CLI', { timeout: 600_000 }, () => {
     ]);
   });
 
+  test('tools named like the CLI’s own (Agent, ToolSearch, as Claude Code declares them) are offered and called by their names', async () => {
+    const tools: Anthropic.Tool[] = ['Agent', 'ToolSearch', 'Read'].map((name) => ({
+      name,
+      description: `${name} tool`,
+      input_schema: { type: 'object', properties: { q: { type: 'string' } } },
+    }));
+    const message = await anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      tools,
+      messages: [{ role: 'user', content: 'Go [[tool:Agent_tool]] [[input:{"q":"x"}]]' }],
+    });
+    const offered = lastCall(mock).body.tools.map((tool: { name: string }) => tool.name);
+    assert.equal(offered.length, 3, `offered: ${offered.join(', ')}`);
+    const call = message.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use')!;
+    assert.equal(call.name, 'Agent');
+    const follow = await anthropic.messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: 'user', content: 'Go' },
+        { role: 'assistant', content: [call] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'done' }] },
+      ],
+    });
+    assert.equal((follow.content[0] as Anthropic.TextBlock).text, 'Result received: done');
+  });
+
   test('server tools the CLI cannot offer are named in X-Claude-Proxy-Ignored; the client tools still work', async () => {
     const res = await fetch(`${proxy.url}/v1/messages`, {
       method: 'POST',

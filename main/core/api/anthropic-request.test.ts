@@ -229,3 +229,22 @@ function assertInvalidLoose(input: unknown): ProxyError {
   }
   assert.fail('expected a validation error');
 }
+
+describe('message threads', () => {
+  const body = (thread: unknown) => ({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], thread });
+
+  it('a new thread is served like any request (the whole conversation is in it)', () => {
+    assert.deepEqual(parseAnthropicRequest(body({ type: 'create' })).ignored, []);
+  });
+
+  it('continuing a thread is a 404 thread_not_found, so the SDK sends the whole conversation', () => {
+    assert.throws(
+      () => parseAnthropicRequest(body({ type: 'continue', previous_message_id: 'msg_1' })),
+      (error: unknown) =>
+        error instanceof ProxyError &&
+        error.status === 404 &&
+        error.type === 'not_found_error' &&
+        error.details?.error_code === 'thread_not_found',
+    );
+  });
+});

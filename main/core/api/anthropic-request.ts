@@ -32,6 +32,8 @@ export const anthropicMessagesSchema = z.looseObject({
   output_config: z.looseObject({ format: outputFormat.nullable().optional() }).optional(),
   /** The structured-outputs beta's name for `output_config.format`. */
   output_format: outputFormat.nullable().optional(),
+  /** The message-threads beta (the Anthropic SDK's tool runner uses it by default). */
+  thread: z.looseObject({ type: z.string() }).nullable().optional(),
 });
 
 export type AnthropicMessagesBody = z.infer<typeof anthropicMessagesSchema>;
@@ -48,7 +50,22 @@ const HONOURED = new Set([
   'tools',
   'tool_choice',
   'output_format',
+  'thread',
 ]);
+
+/**
+ * The proxy keeps no threads: every request must carry the whole
+ * conversation. A thread the client asks to continue is answered as the API
+ * answers one it no longer has, and the SDKs then send the full history
+ * (with `thread: {type: "create"}`, which the proxy serves like any request).
+ */
+function refuseThreadContinue(thread: { type: string } | null | undefined): void {
+  if (thread?.type !== 'continue') return;
+  throw new ProxyError('not_found_error', 'thread: this proxy keeps no message threads; send the whole conversation', {
+    code: 'thread_not_found',
+    details: { error_code: 'thread_not_found' },
+  });
+}
 
 export function systemToText(system: z.infer<typeof systemText> | undefined): string | undefined {
   if (system === undefined) return undefined;
@@ -58,6 +75,7 @@ export function systemToText(system: z.infer<typeof systemText> | undefined): st
 /** Validates a `/v1/messages` body; `cliModel` is filled in by the caller after model resolution. */
 export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
   const parsed = parseWith(anthropicMessagesSchema, body);
+  refuseThreadContinue(parsed.thread);
   const notes: ContentNotes = { ignored: new Set() };
   const systemParts: string[] = [];
   const topLevel = systemToText(parsed.system);

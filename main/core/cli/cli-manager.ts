@@ -4,6 +4,7 @@ import { ProxyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Settings } from '../settings.js';
 import { buildLaunch } from './cli-launch.js';
+import { cliToolView } from './tool-names.js';
 import { CliLocator, readCliVersion, systemHost, type CliCommand } from './cli-locate.js';
 import { CliProcess, type CliLaunch } from './cli-process.js';
 import { abortError, SlotQueue } from './slot-queue.js';
@@ -143,14 +144,16 @@ export class CliManager {
     if (signal.aborted) throw abortError();
     // Locating and making the work directory awaited: close() may have collected the running processes since.
     if (this.closed) throw new ProxyError('service_unavailable', 'The proxy is shutting down', { code: 'shutting_down' });
-    const launch = buildLaunch(command, this.options.workDir, request, this.options.env);
+    const view = cliToolView(request);
+    const launch = buildLaunch(command, this.options.workDir, view.request, this.options.env);
     const child = this.pool.take(launch) ?? this.spawn(launch);
     this.running.add(child);
     sink.push({ type: 'spawned', pid: child.pid });
     try {
       const exit = await runTurn({
         child,
-        request,
+        request: view.request,
+        toolName: view.clientName,
         limits: this.options.cli,
         signal,
         logger: this.options.logger,

@@ -20,6 +20,8 @@ import { emptyUsage, type StopReason, type TurnEvent, type TurnUsage } from './t
 export interface TurnOptions {
   thinking: boolean;
   stopSequences: readonly string[];
+  /** The client's name for a tool the CLI named (see tool-names.ts); the same name by default. */
+  toolName?: (cliName: string) => string;
   now?: () => number;
 }
 
@@ -195,7 +197,8 @@ function openBlock(state: TurnState, kind: 'text' | 'thinking', out: TurnEvent[]
   return block;
 }
 
-function openToolBlock(state: TurnState, id: string, name: string, out: TurnEvent[]): OpenBlock {
+function openToolBlock(state: TurnState, id: string, cliName: string, out: TurnEvent[]): OpenBlock {
+  const name = state.options.toolName ? state.options.toolName(cliName) : cliName;
   const block: OpenBlock = { client: state.nextIndex++, kind: 'tool_use', sent: '' };
   out.push({ type: 'tool_start', index: block.client, id, name });
   return block;

@@ -31,13 +31,16 @@ export interface TurnRun {
   signal: AbortSignal;
   logger: Logger;
   sink: TurnSink;
+  /** The client's name for a tool the CLI named (tool-names.ts). */
+  toolName?: (cliName: string) => string;
   now?: () => number;
 }
 
-export async function runTurn({ child, request, limits, signal, logger, sink, now }: TurnRun): Promise<CliExit> {
+export async function runTurn({ child, request, limits, signal, logger, sink, toolName, now }: TurnRun): Promise<CliExit> {
   const state = createTurnState({
     thinking: request.thinking,
     stopSequences: request.stopSequences,
+    ...(toolName ? { toolName } : {}),
     ...(now ? { now } : {}),
   });
   const writer = new ConversationWriter(
