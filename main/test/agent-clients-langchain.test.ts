@@ -59,8 +59,10 @@ describe('LangChain chat models through the proxy (real CLI, mock API)', { timeo
         [{ name: 'get_time', args: { zone: 'Asia/Tokyo' } }],
         name,
       );
-      const result = (await getTime.invoke(reply.tool_calls![0]!)) as ToolMessage;
-      assert.equal(result.tool_call_id, reply.tool_calls![0]!.id, name);
+      const call = reply.tool_calls?.[0];
+      assert.ok(call, name);
+      const result: ToolMessage = await getTime.invoke(call);
+      assert.equal(result.tool_call_id, call.id, name);
       const final = await withTools.invoke([question, reply, result]);
       assert.equal(final.text, 'Result received: 12:00 in Asia/Tokyo', name);
       assert.equal((final as AIMessage).tool_calls?.length ?? 0, 0, name);
