@@ -72,10 +72,15 @@ describe('LangChain chat models through the proxy (real CLI, mock API)', { timeo
     }
   });
 
+  // Defaults: ChatOpenAI asks with response_format json_schema, ChatAnthropic with a forced tool;
+  // `jsonSchema` makes ChatAnthropic send output_config.format.
   test('withStructuredOutput returns the parsed object', async () => {
     for (const [name, model] of models) {
       const person = await model.withStructuredOutput(Person).invoke('Invent a person.');
       assert.deepEqual(person, { name: 'mock', age: 18 }, name);
     }
+    const [, anthropic] = models[1]!;
+    const person = await anthropic.withStructuredOutput(Person, { method: 'jsonSchema' }).invoke('Invent a person.');
+    assert.deepEqual(person, { name: 'mock', age: 18 }, 'ChatAnthropic, jsonSchema');
   });
 });
