@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { realCliPath } from './fixtures/real-cli.js';
-import { MODEL, assertToolRoundTrip, startAgentProxy, type AgentProxy } from './helpers/agent-proxy.js';
+import { MODEL, assertToolRoundTrip, offeredTools, startAgentProxy, type AgentProxy } from './helpers/agent-proxy.js';
 
 /**
  * Claude Code itself as the client: a second copy of the pinned CLI, pointed at the proxy, sends
@@ -19,10 +19,10 @@ interface ClientRun {
   stderr: string;
 }
 
-function runClaudeCode(proxyUrl: string, home: string, cwd: string, prompt: string): Promise<ClientRun> {
+function runClaudeCode(proxyUrl: string, home: string, cwd: string, prompt: string, extra: string[]): Promise<ClientRun> {
   const child = spawn(
     realCliPath,
-    ['-p', '--output-format=json', `--model=${MODEL}`, '--allowedTools=Read', '--setting-sources=', prompt],
+    ['-p', '--output-format=json', `--model=${MODEL}`, '--allowedTools=Read', '--setting-sources=', ...extra, prompt],
     {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,27 +66,33 @@ describe('Claude Code as a client of the proxy (real CLI both sides, mock API)',
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test('the client runs Read on a real file and its result carries the file text', async () => {
-    const home = path.join(dir, 'home');
-    const cwd = path.join(dir, 'work');
-    await Promise.all([mkdir(home), mkdir(cwd)]);
-    const file = path.join(cwd, 'note.txt');
-    await writeFile(file, 'The secret word is heliotrope.\n');
-    const since = agent.mock.requests.length;
+  // With only Read offered, and with its default set of tools: these include `Agent`, which the proxy's
+  // CLI does not offer under that name, and `ToolSearch`, which it drops from the request.
+  for (const [label, extra] of [
+    ['only Read', ['--tools=Read']],
+    ['all its tools', []],
+  ] as const) {
+    const todo = extra.length === 0 ? 'the proxy answers 502 tools_not_offered for the client tool `Agent`' : false;
+    test(`the client runs Read on a real file and its result carries the file text (${label})`, { todo }, async () => {
+      const run = path.join(dir, label.replace(/\W+/g, '-'));
+      const home = path.join(run, 'home');
+      const cwd = path.join(run, 'work');
+      await Promise.all([mkdir(home, { recursive: true }), mkdir(cwd, { recursive: true })]);
+      const file = path.join(cwd, 'note.txt');
+      await writeFile(file, 'The secret word is heliotrope.\n');
+      const since = agent.mock.requests.length;
 
-    const prompt = `Read the note. [[tool:Read]] [[input:${JSON.stringify({ file_path: file })}]]`;
-    const run = await runClaudeCode(agent.proxy.url, home, cwd, prompt);
-    assert.equal(run.code, 0, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
-    const result = JSON.parse(run.stdout);
-    assert.equal(result.is_error, false, run.stdout);
-    assert.match(result.result, /^Result received: [\s\S]*The secret word is heliotrope\./);
+      const prompt = `Read the note. [[tool:Read]] [[input:${JSON.stringify({ file_path: file })}]]`;
+      const client = await runClaudeCode(agent.proxy.url, home, cwd, prompt, [...extra]);
+      assert.equal(client.code, 0, `stdout: ${client.stdout}\nstderr: ${client.stderr}`);
+      const result = JSON.parse(client.stdout);
+      assert.equal(result.is_error, false, client.stdout);
+      assert.match(result.result, /^Result received: [\s\S]*The secret word is heliotrope\./);
 
-    // Through the proxy, the model saw the client's Read among its tools, then the result of the call.
-    const calls = agent.calls(since);
-    assert.ok(
-      calls[0]!.body.tools.some((t: any) => t.name === 'Read'),
-      'the client declared Read',
-    );
-    assertToolRoundTrip(calls.at(-1)!, 'Read', 'The secret word is heliotrope.');
-  });
+      // Through the proxy, the model saw the client's Read among its tools, then the result of the call.
+      const calls = agent.calls(since);
+      assert.ok(offeredTools(calls[0]!).includes('Read'), 'the client declared Read');
+      assertToolRoundTrip(calls.at(-1)!, 'Read', 'The secret word is heliotrope.');
+    });
+  }
 });

@@ -25,7 +25,9 @@ const getTime = tool(async ({ zone }) => `12:00 in ${zone}`, {
   schema: z.object({ zone: z.string() }),
 });
 
-const Person = z.object({ name: z.string(), age: z.number().int().min(18) });
+// No numeric bounds: for Anthropic's structured output LangChain moves them into descriptions, which
+// the mock cannot read (a real model would), and then its own check of the answer fails.
+const Person = z.object({ name: z.string(), age: z.number().int() });
 
 describe('LangChain chat models through the proxy (real CLI, mock API)', { timeout: 300_000 }, () => {
   let agent: AgentProxy;
@@ -77,10 +79,10 @@ describe('LangChain chat models through the proxy (real CLI, mock API)', { timeo
   test('withStructuredOutput returns the parsed object', async () => {
     for (const [name, model] of models) {
       const person = await model.withStructuredOutput(Person).invoke('Invent a person.');
-      assert.deepEqual(person, { name: 'mock', age: 18 }, name);
+      assert.deepEqual(person, { name: 'mock', age: 1 }, name);
     }
     const [, anthropic] = models[1]!;
     const person = await anthropic.withStructuredOutput(Person, { method: 'jsonSchema' }).invoke('Invent a person.');
-    assert.deepEqual(person, { name: 'mock', age: 18 }, 'ChatAnthropic, jsonSchema');
+    assert.deepEqual(person, { name: 'mock', age: 1 }, 'ChatAnthropic, jsonSchema');
   });
 });

