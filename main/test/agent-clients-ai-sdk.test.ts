@@ -61,6 +61,38 @@ describe('Vercel AI SDK through the proxy (real CLI, mock API)', { timeout: 300_
     }
   });
 
+  test('two calls in one step both run, and their results go back in one turn, on both providers', async () => {
+    for (const [name, model] of providers) {
+      const since = agent.mock.requests.length;
+      const calls: string[] = [];
+      const time = tool({
+        description: 'The time in a city',
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }) => `12:00 in ${city}`,
+      });
+      const result = await generateText({
+        model,
+        tools: { weather: weatherTool(calls), time },
+        stopWhen: stepCountIs(3),
+        maxRetries: 0,
+        prompt: 'Weather and time in Oslo? [[parallel]] [[tool:weather]] [[input:{"city":"Oslo"}]]',
+      });
+      const ids = result.steps[0]!.toolCalls.map((call) => call.toolCallId);
+      assert.equal(ids.length, 2, name);
+      assert.deepEqual(calls, ['Oslo'], name);
+      // The mock answers several results with one `id: content` line each, in order.
+      const lines = result.text.split('\n');
+      assert.equal(lines[0], 'Result received:', name);
+      assert.deepEqual(
+        lines.slice(1).map((line) => line.replace(/^\S+: /, '')),
+        ['Oslo: sunny, 21 C', '12:00 in mock'],
+        name,
+      );
+      const last = agent.calls(since).at(-1)!.body.messages.at(-1);
+      assert.equal(last.content.filter((b: { type: string }) => b.type === 'tool_result').length, 2, name);
+    }
+  });
+
   test('streamText streams the tool call, the result and the final text', async () => {
     const [, anthropic] = providers[0]!;
     const calls: string[] = [];
