@@ -120,7 +120,9 @@ describe('Vercel AI SDK through the proxy (real CLI, mock API)', { timeout: 300_
       const { object } = await generateObject({ model, schema: Person, maxRetries: 0, prompt: 'Invent a person.' });
       assert.deepEqual(object, MOCK_PERSON, name);
       const call = agent.calls(since).at(-1)!;
-      assert.deepEqual(call.body.tool_choice, { type: 'tool', name: 'json_answer' }, name);
+      // Both APIs' structured output reaches the model as the Messages API's own output_config.format.
+      assert.equal(call.body.output_config?.format?.type, 'json_schema', name);
+      assert.deepEqual(Object.keys(call.body.output_config.format.schema.properties), ['name', 'age', 'tags'], name);
       const { output } = await generateText({ model, output: Output.object({ schema: Person }), maxRetries: 0, prompt: 'Again.' });
       assert.deepEqual(output, MOCK_PERSON, `${name}, Output.object`);
     }
