@@ -14,7 +14,7 @@ export interface CliToolView {
   /** The request as the CLI gets it: taken names replaced, in tools, tool_choice and earlier calls. */
   request: ChatRequest;
   /** The client's name for a tool the model called. */
-  clientName(cliName: string): string;
+  clientName: (cliName: string) => string;
 }
 
 export function cliToolView(request: ChatRequest): CliToolView {
