@@ -337,6 +337,33 @@ describe('client tools through the real CLI', { timeout: 600_000 }, () => {
     assert.equal((follow.content[0] as Anthropic.TextBlock).text, 'Result received: done');
   });
 
+  test('call ids repeated across turns (call_0 each turn) keep every call and its result', async () => {
+    const call = (city: string) => ({
+      id: 'call_0',
+      type: 'function' as const,
+      function: { name: 'get_weather', arguments: JSON.stringify({ city }) },
+    });
+    const completion = await openai.chat.completions.create({
+      model: MODEL,
+      tools: openaiTools,
+      messages: [
+        { role: 'user', content: 'Weather in Oslo, then Rome?' },
+        { role: 'assistant', content: null, tool_calls: [call('Oslo')] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'cold' },
+        { role: 'assistant', content: null, tool_calls: [call('Rome')] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'warm' },
+      ],
+    });
+    assert.equal(completion.choices[0]!.message.content, 'Result received: warm');
+    const turns = received(lastCall(mock)).slice(1);
+    assert.deepEqual(
+      turns.map((turn) =>
+        (turn.content as { type: string; id?: string; tool_use_id?: string }[]).map((b) => `${b.type}:${b.id ?? b.tool_use_id}`),
+      ),
+      [['tool_use:call_0'], ['tool_result:call_0'], ['tool_use:call_0-2'], ['tool_result:call_0-2']],
+    );
+  });
+
   test('server tools the CLI cannot offer are named in X-Claude-Proxy-Ignored; the client tools still work', async () => {
     const res = await fetch(`${proxy.url}/v1/messages`, {
       method: 'POST',

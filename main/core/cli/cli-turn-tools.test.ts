@@ -21,7 +21,8 @@ const usage = (inputTokens: number, outputTokens: number): TurnUsage => ({
   cacheCreationInputTokens: 0,
   cacheReadInputTokens: 0,
 });
-const PARIS_PIECES = ['{"city', '":"Par', 'is"}'];
+/** A call's input goes out in one piece, once its block is complete (cli-turn.ts holds it until then). */
+const PARIS_PIECES = ['{"city":"Paris"}'];
 const inputs = (index: number, pieces: string[]): TurnEvent[] => pieces.map((json) => ({ type: 'tool_input', index, json }));
 
 /** Each tool call's input, joined from its pieces. */
@@ -32,7 +33,7 @@ function toolInputs(events: TurnEvent[]): Map<number, string> {
 }
 
 describe('cli-turn: tool calls in recorded runs', () => {
-  it('q3_dontask_mt1: one call streamed as tool_start + input pieces; the turn ends with tool_use, not an error', () => {
+  it('q3_dontask_mt1: one call sent as tool_start + its whole input once complete; the turn ends with tool_use, not an error', () => {
     const events = transcriptEvents('q3_dontask_mt1', PLAIN);
     assert.deepEqual(events, [
       { type: 'start', messageId: 'msg_mock1', usage: usage(12, 1) },
@@ -57,7 +58,7 @@ describe('cli-turn: tool calls in recorded runs', () => {
       ...inputs(1, PARIS_PIECES),
       { type: 'block_stop', index: 1 },
       { type: 'tool_start', index: 2, id: 'toolu_mock1_b', name: 'mcp__c__get_weather' },
-      ...inputs(2, ['{"city', '":"Tok', 'yo"}']),
+      ...inputs(2, ['{"city":"Tokyo"}']),
       { type: 'block_stop', index: 2 },
       { type: 'end', stopReason: 'tool_use', stopSequence: null, usage: usage(12, 7) },
     ]);
@@ -157,5 +158,33 @@ describe('cli-turn: tool calls the CLI did not stream', () => {
     const events = step(state, parseCliLine(noCall)!);
     assert.equal(events.length, 1);
     assert.equal(events[0]?.type, 'error');
+  });
+});
+
+describe('cli-turn: a call cut short by an API error', () => {
+  const line = (value: unknown) => JSON.stringify(value);
+  const stream = (event: unknown, extra: object = {}) => line({ type: 'stream_event', event, ...extra });
+
+  it('is never sent: the retry’s complete call is the only one the client gets', () => {
+    const lines = [
+      stream({ type: 'message_start', message: { id: 'msg_a', usage: { input_tokens: 5, output_tokens: 1 } } }),
+      stream({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_a', name: 'rm', input: {} } }),
+      stream({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"path":"/tmp/x' } }),
+      stream({ type: 'message_stop' }, { abandoned_blocks: { api_message_id: 'msg_a', from_block_index: 0 } }),
+      line({
+        type: 'assistant',
+        message: { id: 'msg_b', content: [{ type: 'tool_use', id: 'toolu_b', name: 'rm', input: { path: '/tmp/x/y' } }] },
+      }),
+      line({ type: 'result', subtype: 'error_max_turns', is_error: true, stop_reason: 'tool_use', usage: { input_tokens: 5, output_tokens: 9 } }),
+    ];
+    const events = lineEvents(lines, PLAIN);
+    assert.deepEqual(
+      events.filter((event) => event.type === 'tool_start' || event.type === 'tool_input'),
+      [
+        { type: 'tool_start', index: 0, id: 'toolu_b', name: 'rm' },
+        { type: 'tool_input', index: 0, json: '{"path":"/tmp/x/y"}' },
+      ],
+    );
+    assert.equal(events.at(-1)?.type, 'end');
   });
 });

@@ -28,10 +28,13 @@ export interface TurnOptions {
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
 interface OpenBlock {
+  /** The client's block index (a tool call gets its own when it is sent). */
   client: number;
   kind: BlockKind;
-  /** Text sent in this block, so a retry that repeats it can be recognised. */
+  /** Text sent in this block (a tool call: its input so far), so a retry that repeats it can be recognised. */
   sent: string;
+  /** A tool call's id and the client's name for the tool. */
+  call?: { id: string; name: string };
 }
 
 export interface TurnState {
@@ -143,7 +146,7 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
     case 'content_block_start': {
       const block = event.content_block;
       if (block.type === 'tool_use') {
-        state.blocks.set(event.index, openToolBlock(state, block.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, block.name ?? '', out));
+        state.blocks.set(event.index, openToolBlock(state, block.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, block.name ?? ''));
         break;
       }
       const kind = block.type;
@@ -159,7 +162,7 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
       if (!block || state.suppressed.has(event.index)) break;
       const { delta } = event;
       if (delta.type === 'text_delta' && delta.text !== undefined) sendText(state, block, delta.text, out);
-      else if (delta.type === 'input_json_delta' && delta.partial_json) sendJson(block, delta.partial_json, out);
+      else if (delta.type === 'input_json_delta' && delta.partial_json) sendJson(block, delta.partial_json);
       else if (delta.type === 'thinking_delta' && delta.thinking !== undefined) {
         out.push({ type: 'thinking', index: block.client, thinking: delta.thinking });
       } else if (delta.type === 'signature_delta' && delta.signature !== undefined) {
@@ -197,19 +200,28 @@ function openBlock(state: TurnState, kind: 'text' | 'thinking', out: TurnEvent[]
   return block;
 }
 
-function openToolBlock(state: TurnState, id: string, cliName: string, out: TurnEvent[]): OpenBlock {
+/**
+ * A tool call is held until its block is complete and its message is not
+ * abandoned (an API error mid-call makes the CLI retry with a new call): a
+ * client must never run a call whose input was cut short. The CLI completes a
+ * call's block within milliseconds of its last input piece, so holding it
+ * costs little; its input then goes out in one piece.
+ */
+function openToolBlock(state: TurnState, id: string, cliName: string): OpenBlock {
   const name = state.options.toolName ? state.options.toolName(cliName) : cliName;
-  const block: OpenBlock = { client: state.nextIndex++, kind: 'tool_use', sent: '' };
-  out.push({ type: 'tool_start', index: block.client, id, name });
-  return block;
+  return { client: -1, kind: 'tool_use', sent: '', call: { id, name } };
 }
 
-function sendJson(block: OpenBlock, json: string, out: TurnEvent[]): void {
-  block.sent += json;
-  if (block.kind === 'tool_use') out.push({ type: 'tool_input', index: block.client, json });
+function sendJson(block: OpenBlock, json: string): void {
+  if (block.kind === 'tool_use') block.sent += json;
 }
 
 function closeBlock(state: TurnState, block: OpenBlock, out: TurnEvent[]): void {
+  if (block.call) {
+    block.client = state.nextIndex++;
+    out.push({ type: 'tool_start', index: block.client, id: block.call.id, name: block.call.name });
+    if (block.sent) out.push({ type: 'tool_input', index: block.client, json: block.sent });
+  }
   if (block.kind === 'text' && state.held) {
     out.push({ type: 'text', index: block.client, text: state.held });
     state.held = '';
@@ -228,7 +240,8 @@ function abandon(state: TurnState, out: TurnEvent[]): void {
   state.closing = [];
   state.blocks.clear();
   const lastText = closing.filter((block) => block.kind === 'text').at(-1);
-  for (const block of closing) if (block !== lastText) closeBlock(state, block, out);
+  // Tool calls of the abandoned attempt were never sent: they are dropped, and the retry's are sent.
+  for (const block of closing) if (block !== lastText && block.kind !== 'tool_use') closeBlock(state, block, out);
   if (lastText) {
     state.resumable = lastText;
     state.skip = lastText.sent + state.held;
@@ -293,8 +306,8 @@ function onUnstreamedMessage(
       sendText(state, block, part.text, out);
       if (!state.done) closeBlock(state, block, out);
     } else if (part.type === 'tool_use') {
-      const block = openToolBlock(state, part.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, part.name ?? '', out);
-      sendJson(block, JSON.stringify(part.input ?? {}), out);
+      const block = openToolBlock(state, part.id ?? `toolu_${randomUUID().replaceAll('-', '')}`, part.name ?? '');
+      sendJson(block, JSON.stringify(part.input ?? {}));
       closeBlock(state, block, out);
     }
   }

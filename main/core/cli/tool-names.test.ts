@@ -47,3 +47,44 @@ describe('cliToolView', () => {
     assert.equal(view.clientName('Agent_tool'), 'Agent_tool');
   });
 });
+
+describe('repeated call ids', () => {
+  it('a repeated id and the result answering it are renamed; the first call keeps its id', () => {
+    const call = (id: string) => ({ role: 'assistant' as const, content: [{ type: 'tool_use' as const, id, name: 'f', input: {} }] });
+    const result = (id: string, text: string) => ({
+      role: 'user' as const,
+      content: [{ type: 'tool_result' as const, tool_use_id: id, content: text }],
+    });
+    const view = cliToolView(
+      request({
+        messages: [{ role: 'user', content: 'go' }, call('call_0'), result('call_0', 'one'), call('call_0'), result('call_0', 'two')],
+      }),
+    );
+    const ids = view.request.messages.flatMap((message) =>
+      typeof message.content === 'string'
+        ? []
+        : message.content.map((block) =>
+            block.type === 'tool_use' ? `use:${block.id}` : block.type === 'tool_result' ? `result:${block.tool_use_id}` : '',
+          ),
+    );
+    assert.deepEqual(ids, ['use:call_0', 'result:call_0', 'use:call_0-2', 'result:call_0-2']);
+  });
+
+  it('an id X_<n> beside X (which the CLI takes for a copy) is renamed as well', () => {
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a', name: 'f', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: 'one' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a_2', name: 'f', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a_2', content: 'two' }] },
+    ];
+    const renamed = cliToolView(request({ messages })).request.messages;
+    assert.deepEqual((renamed[3]!.content as { id: string }[])[0]!.id, 'toolu_a_2-2');
+    assert.deepEqual((renamed[4]!.content as { tool_use_id: string }[])[0]!.tool_use_id, 'toolu_a_2-2');
+  });
+
+  it('leaves unique ids alone', () => {
+    const original = request({ messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(cliToolView(original).request, original);
+  });
+});

@@ -7,6 +7,12 @@ import type { ChatMessage, ChatRequest, CliBlock, ToolChoice } from '../api/chat
  * client, declares both. Such a tool is declared to the CLI under another
  * name (`Agent_tool`), and the model's calls are renamed back, so the client
  * only ever sees its own names.
+ *
+ * Call ids must be unique in a conversation: the CLI drops a repeated one
+ * with its result (and the model sees "[Tool use interrupted…]"). Clients
+ * that number calls per turn (`call_0`) repeat them, so a repeated id and the
+ * result that answers it are renamed for the CLI; the answer's own calls have
+ * new ids, so nothing needs renaming back.
  */
 const TAKEN = new Set(['Agent', 'ToolSearch']);
 
@@ -18,6 +24,11 @@ export interface CliToolView {
 }
 
 export function cliToolView(request: ChatRequest): CliToolView {
+  const messages = uniqueCallIds(request.messages);
+  return renameTools(messages === request.messages ? request : { ...request, messages });
+}
+
+function renameTools(request: ChatRequest): CliToolView {
   const names = new Set(request.tools.map((tool) => tool.name));
   const toCli = new Map<string, string>();
   for (const name of names) {
@@ -46,4 +57,52 @@ function renameCalls(message: ChatMessage, rename: (name: string) => string): Ch
   if (typeof message.content === 'string') return message;
   const content: CliBlock[] = message.content.map((block) => (block.type === 'tool_use' ? { ...block, name: rename(block.name) } : block));
   return { ...message, content };
+}
+
+/**
+ * The CLI 2.1.331 takes an id `X_<n>` next to an id `X` for a copy of it and
+ * loses its result ("[Tool result missing due to internal error]"): such an
+ * id is renamed too, and new ids use `-<n>`.
+ */
+function shadows(id: string, ids: ReadonlySet<string>): boolean {
+  const base = /^(.+)_\d+$/.exec(id)?.[1];
+  return base !== undefined && ids.has(base);
+}
+
+function uniqueCallIds(messages: ChatMessage[]): ChatMessage[] {
+  const seen = new Set<string>();
+  for (const message of messages) {
+    if (typeof message.content === 'string') continue;
+    for (const block of message.content) if (block.type === 'tool_use') seen.add(block.id);
+  }
+  const used = new Set<string>();
+  /** Repeated call id → the id its next result is to be renamed to. */
+  const pending = new Map<string, string>();
+  let changed = false;
+  const out = messages.map((message) => {
+    if (typeof message.content === 'string') return message;
+    const content = message.content.map((block): CliBlock => {
+      if (block.type === 'tool_use') {
+        if (!used.has(block.id) && !shadows(block.id, seen)) {
+          used.add(block.id);
+          pending.delete(block.id);
+          return block;
+        }
+        let id = `${block.id}-2`;
+        for (let n = 3; used.has(id) || seen.has(id); n++) id = `${block.id}-${n}`;
+        used.add(id);
+        pending.set(block.id, id);
+        changed = true;
+        return { ...block, id };
+      }
+      if (block.type === 'tool_result' && pending.has(block.tool_use_id)) {
+        const id = pending.get(block.tool_use_id)!;
+        pending.delete(block.tool_use_id);
+        return { ...block, tool_use_id: id };
+      }
+      return block;
+    });
+    return { ...message, content };
+  });
+  return changed ? out : messages;
 }

@@ -152,7 +152,7 @@ describe('tool calls in the Chat Completions shape', () => {
       .filter((data) => data.choices.length > 0)
       .map((data) => data.choices[0]!);
 
-  it('streams each call as OpenAI does: id, type and name first with empty arguments, then argument pieces by index', () => {
+  it('streams each call as OpenAI does: id, type and name first with empty arguments, then its arguments by index', () => {
     const chunks = deltas(render(transcriptEvents('q3_dontask_mt1_parallel', PLAIN), false));
     const calls = chunks.filter((choice) => choice.delta.tool_calls).map((choice) => choice.delta.tool_calls);
     assert.ok(
@@ -163,13 +163,9 @@ describe('tool calls in the Chat Completions shape', () => {
       calls.map((list) => list![0]),
       [
         { index: 0, id: 'toolu_mock1_a', type: 'function', function: { name: 'mcp__c__get_time', arguments: '' } },
-        { index: 0, function: { arguments: '{"city' } },
-        { index: 0, function: { arguments: '":"Par' } },
-        { index: 0, function: { arguments: 'is"}' } },
+        { index: 0, function: { arguments: '{"city":"Paris"}' } },
         { index: 1, id: 'toolu_mock1_b', type: 'function', function: { name: 'mcp__c__get_weather', arguments: '' } },
-        { index: 1, function: { arguments: '{"city' } },
-        { index: 1, function: { arguments: '":"Tok' } },
-        { index: 1, function: { arguments: 'yo"}' } },
+        { index: 1, function: { arguments: '{"city":"Tokyo"}' } },
       ],
     );
     assert.equal(chunks.map((choice) => choice.delta.content ?? '').join(''), 'Let me check that.', 'the text before the calls is content');
