@@ -248,3 +248,39 @@ describe('message threads', () => {
     );
   });
 });
+
+describe('empty turns', () => {
+  const body = (messages: unknown[]) => ({ model: 'claude-sonnet-4-5', max_tokens: 10, messages });
+
+  it('an empty user turn, or an empty assistant turn before the last, is a 400 naming it', () => {
+    for (const [messages, field] of [
+      [[{ role: 'user', content: [] }], 'messages.0.content'],
+      [[{ role: 'user', content: '' }], 'messages.0.content'],
+      [
+        [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: [] },
+          { role: 'user', content: 'b' },
+        ],
+        'messages.1.content',
+      ],
+    ] as const) {
+      assert.throws(
+        () => parseAnthropicRequest(body([...messages])),
+        (error: unknown) => error instanceof ProxyError && error.status === 400 && error.details?.field === field,
+      );
+    }
+  });
+
+  it('a final empty assistant turn is allowed, as the API allows it', () => {
+    assert.equal(
+      parseAnthropicRequest(
+        body([
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: '' },
+        ]),
+      ).messages.length,
+      2,
+    );
+  });
+});

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest } from './chat-request.js';
-import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, noteCacheControl, textBlock, toContent, type ContentNotes } from './content.js';
+import {
+  anyBlock,
+  contentText,
+  MAX_BLOCKS,
+  MAX_MESSAGES,
+  noteCacheControl,
+  requireContent,
+  textBlock,
+  toContent,
+  type ContentNotes,
+} from './content.js';
 import { ProxyError } from '../errors.js';
 import { anthropicTool, anthropicToolChoice, anthropicTools, jsonSchemaObject, MAX_TOOLS, structuredSchema } from './tools.js';
 import { ignoredKeys, parseWith, withIgnored } from './validation.js';
@@ -88,7 +98,10 @@ export function parseAnthropicRequest(body: unknown): Omit<ChatRequest, 'cliMode
     if (m.role === 'system') {
       const text = contentText(content);
       if (text !== '') systemParts.push(text);
-    } else messages.push({ role: m.role, content });
+    } else {
+      if (m.role === 'user' || i < parsed.messages.length - 1) requireContent(content, `messages.${i}.content`);
+      messages.push({ role: m.role, content });
+    }
   });
   if (messages.length === 0) {
     const issue = 'at least one user or assistant message is required';

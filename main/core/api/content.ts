@@ -257,3 +257,11 @@ export function contentText(content: string | readonly CliBlock[]): string {
   if (typeof content === 'string') return content;
   return content.map((block) => (block.type === 'text' ? block.text : '')).join('');
 }
+
+/**
+ * The Messages API refuses an empty turn (except a final assistant one); the
+ * CLI would instead drop it silently, and the conversation would shift.
+ */
+export function requireContent(content: string | readonly CliBlock[], field: string): void {
+  if (content.length === 0) throw refused(field, 'must not be empty');
+}

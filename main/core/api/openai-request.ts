@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, CliBlock } from './chat-request.js';
 import { systemToText } from './anthropic-request.js';
-import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, textBlock, toContent, type ContentNotes } from './content.js';
+import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, requireContent, textBlock, toContent, type ContentNotes } from './content.js';
 import { ProxyError } from '../errors.js';
 import { jsonSchemaObject, MAX_TOOLS, openaiTool, openaiToolChoice, openaiTools, structuredSchema } from './tools.js';
 import { ignoredKeys, parseWith, withIgnored } from './validation.js';
@@ -105,6 +105,7 @@ function toMessages(parsed: z.infer<typeof openaiChatSchema>, notes: ContentNote
         systemParts.push(contentText(body));
         break;
       case 'user':
+        requireContent(body, `${field}.content`);
         pushUser(messages, body);
         break;
       case 'assistant': {

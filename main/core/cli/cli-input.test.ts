@@ -54,6 +54,10 @@ describe('replaySteps', () => {
     assert.deepEqual(steps[3], { role: 'assistant', content: [{ type: 'text', text: 'It is 21C.' }] });
   });
 
+  it('an empty last assistant turn is left out: the user turn before it queries', () => {
+    assert.deepEqual(replaySteps([user('Hi'), assistant('')]), [{ role: 'user', line: userLine('Hi', true), query: true }]);
+  });
+
   it('a conversation ending with an assistant turn is continued by a user request', () => {
     const steps = replaySteps([user('Count to 5'), assistant('1, 2,')]);
     assert.equal(steps.length, 3);

@@ -73,7 +73,10 @@ function asBlocks(content: ChatMessage['content']): CliBlock[] {
  * (a prefill) is replayed whole and continued by a short user request, as the
  * CLI cannot answer from inside an assistant turn.
  */
-export function replaySteps(messages: readonly ChatMessage[]): ReplayStep[] {
+export function replaySteps(conversation: readonly ChatMessage[]): ReplayStep[] {
+  // An empty last assistant turn (allowed by the API) prefills nothing: it is left out.
+  const last = conversation.at(-1);
+  const messages = last?.role === 'assistant' && last.content.length === 0 ? conversation.slice(0, -1) : conversation;
   const steps: ReplayStep[] = messages.map((message, index) =>
     message.role === 'user'
       ? { role: 'user', line: userLine(message.content, index === messages.length - 1), query: index === messages.length - 1 }

@@ -175,7 +175,13 @@ describe('cli-turn: a call cut short by an API error', () => {
         type: 'assistant',
         message: { id: 'msg_b', content: [{ type: 'tool_use', id: 'toolu_b', name: 'rm', input: { path: '/tmp/x/y' } }] },
       }),
-      line({ type: 'result', subtype: 'error_max_turns', is_error: true, stop_reason: 'tool_use', usage: { input_tokens: 5, output_tokens: 9 } }),
+      line({
+        type: 'result',
+        subtype: 'error_max_turns',
+        is_error: true,
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 5, output_tokens: 9 },
+      }),
     ];
     const events = lineEvents(lines, PLAIN);
     assert.deepEqual(
