@@ -160,6 +160,9 @@ export class CliManager {
         ...(this.options.now ? { now: this.options.now } : {}),
         sink: {
           push: (event) => {
+            // The answer has begun (or the turn is over): the CLI's start-up and the replay are done, so
+            // warming a replacement no longer competes with them for the CPU.
+            if (event.type === 'start' || event.type === 'end' || event.type === 'error') this.pool.refill();
             const observer = this.options.observer;
             // The plan belongs to the whole proxy, not to this request.
             if (event.type === 'plan') {
@@ -191,6 +194,7 @@ export class CliManager {
       }
     } finally {
       this.running.delete(child);
+      this.pool.refill();
     }
   }
 

@@ -28,10 +28,12 @@ test('after reset (the CLI path changed) no refill starts the old program', asyn
   );
   const launch = (command: string): CliLaunch => ({ command, args: ['--model=sonnet'], env: {}, cwd: '/w' });
   for (let i = 0; i < 5; i++) pool.take(launch('/old/claude'));
+  pool.refill();
   await waitFor(() => (spawned.includes('/old/claude') ? true : undefined), { message: 'the old kind warmed' });
   spawned.length = 0;
   await pool.reset();
   pool.take(launch('/new/claude'));
+  pool.refill();
   await waitFor(() => (spawned.includes('/new/claude') ? true : undefined), { message: 'the new kind warmed' });
   assert.deepEqual([...new Set(spawned)], ['/new/claude']);
   await pool.close();

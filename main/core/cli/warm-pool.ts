@@ -116,7 +116,10 @@ export class WarmPool {
 
   /**
    * A ready process for this launch, or undefined (the caller spawns fresh).
-   * Either way the key counts as used, and the pool refills in the background.
+   * Either way the key counts as used. The caller calls `refill()` once its
+   * turn is under way: a CLI starting up takes a core for a few hundred
+   * milliseconds, which would slow the very request that used the pool (its
+   * replay of earlier turns above all).
    */
   take(launch: CliLaunch): CliProcess | undefined {
     if (!this.settings.enabled || this.closed) return undefined;
@@ -139,7 +142,6 @@ export class WarmPool {
     } else {
       this.misses++;
     }
-    this.scheduleRefill();
     return found;
   }
 
@@ -265,17 +267,21 @@ export class WarmPool {
     return this.warm.some((entry) => entry.key === key);
   }
 
+  /** Brings the pool back to its targets, in the background (see `take`). */
+  refill(): void {
+    this.scheduleRefill();
+  }
+
   private scheduleRefill(): void {
     if (this.refillScheduled || this.closed || !this.settings.enabled) return;
     this.refillScheduled = true;
-    // After the current request has its process: warming must not delay the request that triggered it.
     setTimeout(() => {
       this.refillScheduled = false;
-      this.refill();
+      this.fill();
     }, 0).unref();
   }
 
-  private refill(): void {
+  private fill(): void {
     if (this.closed || !this.settings.enabled) return;
     this.trim();
     const targets = this.targets();
