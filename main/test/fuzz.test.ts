@@ -35,7 +35,7 @@ const TAG = randomUUID();
 
 function dialectOf(target: string, headers: readonly string[]): 'anthropic' | 'openai' {
   const path = target.split('?')[0]!.replace(/(.)\/+$/, '$1');
-  if (path.startsWith('/openai/') || path.endsWith('/chat/completions')) return 'openai';
+  if (path.startsWith('/openai/') || path.endsWith('/chat/completions') || path.startsWith('/v1/responses')) return 'openai';
   if (path.startsWith('/v1/messages')) return 'anthropic';
   return headers.some((h) => /^(anthropic-version|x-api-key):/i.test(h)) ? 'anthropic' : 'openai';
 }
@@ -71,7 +71,12 @@ function judge(c: FuzzCase, exchange: RawExchange): string | undefined {
   if (res.status === 200) {
     if (type.startsWith('text/event-stream')) {
       const events = parseSse(text);
-      const ok = dialectOf(c.target, []) === 'openai' ? events.at(-1)?.data === '[DONE]' : events.at(-1)?.event === 'message_stop';
+      const last = events.at(-1);
+      const ok = c.target.includes('/responses')
+        ? ['response.completed', 'response.incomplete'].includes(last?.event ?? '')
+        : dialectOf(c.target, []) === 'openai'
+          ? last?.data === '[DONE]'
+          : last?.event === 'message_stop';
       return ok ? undefined : `stream ended with ${JSON.stringify(events.at(-1))}`;
     }
     try {

@@ -108,12 +108,14 @@ function weird(rng: Rng): Value {
   }
 }
 
-type Api = 'anthropic' | 'openai' | 'count';
+type Api = 'anthropic' | 'openai' | 'count' | 'responses';
 const POST_PATHS: Record<string, Api> = {
   '/v1/messages': 'anthropic',
   '/v1/messages/count_tokens': 'count',
   '/v1/chat/completions': 'openai',
   '/openai/v1/chat/completions': 'openai',
+  '/v1/responses': 'responses',
+  '/openai/v1/responses': 'responses',
 };
 const GET_PATHS = [
   '/v1/models',
@@ -126,6 +128,7 @@ const GET_PATHS = [
 
 function baseBody(api: Api, id: number): { [key: string]: Value } {
   const content = `ECHO:fuzz-${id}`;
+  if (api === 'responses') return { model: 'sonnet', max_output_tokens: 16, store: false, input: [{ role: 'user', content }] };
   return api === 'openai'
     ? { model: 'sonnet', max_tokens: 16, messages: [{ role: 'user', content }] }
     : { model: 'sonnet', max_tokens: 16, messages: [{ role: 'user', content: [{ type: 'text', text: content }] }] };
@@ -154,6 +157,21 @@ const FIELD_PATHS = [
   'metadata',
   'temperature',
   'tools',
+  'tools.0',
+  'tools.0.name',
+  'tools.0.input_schema',
+  'tools.0.function.parameters',
+  'tool_choice',
+  'response_format',
+  'output_config.format.schema',
+  'input',
+  'input.0',
+  'input.0.content',
+  'instructions',
+  'previous_response_id',
+  'text.format',
+  'reasoning.effort',
+  'store',
   'x-unknown',
 ];
 
@@ -196,7 +214,7 @@ const ROLES: Value[] = ['system', 'developer', 'assistant', 'tool', 'function', 
 
 /** A body for one POST endpoint, and the exact status when it is certain. */
 function postBody(rng: Rng, api: Api, id: number, maxBody: number): { family: string; text: string | Buffer; expect?: number } {
-  const base = baseBody(rng.chance(0.15) ? rng.pick<Api>(['anthropic', 'openai']) : api, id);
+  const base = baseBody(rng.chance(0.15) ? rng.pick<Api>(['anthropic', 'openai', 'responses']) : api, id);
   const text = toJson(base);
   switch (rng.int(12)) {
     case 0:
@@ -222,7 +240,7 @@ function postBody(rng: Rng, api: Api, id: number, maxBody: number): { family: st
         Array.from({ length: 200 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `m${i}` })),
         [{ role: 'user', content: 'x', tool_calls: [{ function: { name: 1, arguments: {} } }] }],
       ]);
-      return { family: 'messages', text: toJson(setPath(base, 'messages', messages)) };
+      return { family: 'messages', text: toJson(setPath(base, api === 'responses' ? 'input' : 'messages', messages)) };
     }
     case 4: {
       const cut = rng.int(text.length);
