@@ -7,23 +7,18 @@ import { clientName } from './client-name.js';
 /**
  * The proxy's Prometheus metrics (served at /metrics). Requests are counted
  * as they finish, from the same records the window shows; the CLI, pool and
- * plan figures are read when scraped. Labels a client can choose (model,
- * client, path) are capped to a few distinct values each, so a caller
- * inventing names cannot grow the registry without bound.
+ * plan figures are read when scraped.
+ *
+ * Labels: `route` is the router's own pattern (`/v1/responses/:id`), a closed
+ * set; an unrouted path is `other`. `model` and `client` are the caller's
+ * words, so each keeps a few distinct values, so a caller inventing names
+ * cannot grow the registry without bound.
  */
 
 export const METRIC_PREFIX = 'claude_proxy_';
 /** Distinct values kept per client-chosen label; later ones are counted as `other`. */
 export const MAX_LABEL_VALUES = 50;
 
-const ROUTES = new Set([
-  '/v1/messages',
-  '/v1/messages/count_tokens',
-  '/v1/chat/completions',
-  '/openai/v1/chat/completions',
-  '/v1/models',
-  '/openai/v1/models',
-]);
 const SECONDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 /** Refusals for rate: the proxy's own limiter, the API's, and the plan's. */
 const RATE_LIMIT_CODES = new Set([
@@ -142,7 +137,7 @@ export class ProxyMetrics {
   /** One finished request (in-progress and refused ones are not counted). */
   observe(record: RequestRecord): void {
     if (record.state === 'in_progress' || record.refused) return;
-    const route = ROUTES.has(record.path) ? record.path : /^(\/openai)?\/v1\/models\//.test(record.path) ? '/v1/models/:id' : 'other';
+    const route = record.route ?? 'other';
     const status = String(record.status ?? 0);
     const model = this.cap('model', record.modelUsed ?? record.model ?? 'none');
     const client = this.cap('client', record.client ?? clientName(record.userAgent));
@@ -168,7 +163,7 @@ export class ProxyMetrics {
 
   private cap(label: string, value: string): string {
     let values = this.seen.get(label);
-    if (!values) this.seen.set(label, (values = new Set()));
+    if (!values) this.seen.set(label, (values = new Set<string>()));
     if (values.has(value)) return value;
     if (values.size >= MAX_LABEL_VALUES) return 'other';
     values.add(value);
