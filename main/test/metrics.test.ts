@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_LABEL_VALUES } from '../core/usage/proxy-metrics.js';
 import { parseProm, promValue, type PromSample } from './helpers/prometheus.js';
 import { postJson, startTestProxy, waitFor, type TestProxy } from './helpers/test-proxy.js';
 
@@ -41,5 +42,55 @@ describe('/metrics labels', () => {
     assert.equal(requests({ route: '/v1/responses/:id', status: '200' }), 2, 'GET and DELETE');
     assert.equal(requests({ route: '/openai/v1/responses/:id/input_items', status: '200' }), 1);
     assert.equal(requests({ route: 'other', status: '404' }), 1);
+  });
+
+  test('names sent with failing or cheap requests take no label; a client with an answered turn gets its own', async () => {
+    for (let index = 0; index < MAX_LABEL_VALUES + 10; index++) {
+      const agent = { 'User-Agent': `squatter${index}/1.0` };
+      // Refused before any turn (no input), and a model list: neither is an answered turn.
+      assert.equal((await postJson(`${proxy.url}/v1/chat/completions`, { model: `claude-squat-${index}` }, agent)).status, 400);
+      assert.equal((await fetch(`${proxy.url}/v1/models`, { headers: agent })).status, 200);
+    }
+    const turn = (agent: string, text: string) =>
+      postJson(
+        `${proxy.url}/v1/chat/completions`,
+        { model: MODEL, messages: [{ role: 'user', content: `ECHO:${text}` }] },
+        { 'User-Agent': agent },
+      );
+    assert.equal((await turn('Zed/0.201.3', 'real')).status, 200);
+
+    const samples = await scrape();
+    const labelled = (label: 'client' | 'model') =>
+      new Set(samples.filter((s) => s.name === 'claude_proxy_requests_total').map((s) => s.labels[label]));
+    assert.ok(labelled('client').has('Zed 0.201'));
+    assert.ok(![...labelled('client')].some((client) => client?.startsWith('squatter')));
+    assert.ok(![...labelled('model')].some((model) => model?.startsWith('claude-squat-')));
+    assert.equal(
+      promValue(samples, 'claude_proxy_requests_total', { route: '/v1/chat/completions', status: '400', client: 'other' }),
+      MAX_LABEL_VALUES + 10,
+    );
+  });
+
+  test('answered turns under made-up names fill their own pool, not the one kept for the SDKs', async () => {
+    for (let index = 0; index < MAX_LABEL_VALUES; index++)
+      assert.equal(
+        (
+          await postJson(
+            `${proxy.url}/v1/chat/completions`,
+            { model: MODEL, messages: [{ role: 'user', content: 'ECHO:x' }] },
+            { 'User-Agent': `made-up${index}/1.0` },
+          )
+        ).status,
+        200,
+      );
+    const sdk = await postJson(
+      `${proxy.url}/v1/chat/completions`,
+      { model: MODEL, messages: [{ role: 'user', content: 'ECHO:y' }] },
+      { 'User-Agent': 'OpenAI/Python 1.51.0' },
+    );
+    assert.equal(sdk.status, 200);
+    const samples = await scrape();
+    assert.equal(promValue(samples, 'claude_proxy_requests_total', { client: 'OpenAI/Python 1.51', status: '200' }), 1);
+    assert.equal(promValue(samples, 'claude_proxy_requests_total', { client: 'made-up49 1.0' }), 0, 'past the cap: Zed took one of the 50');
   });
 });
