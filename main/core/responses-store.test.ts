@@ -94,4 +94,27 @@ describe('ResponseStore', () => {
     await store.delete('resp_c1');
     assert.deepEqual(await store.chain('resp_c3'), { missing: 'resp_c1' });
   });
+
+  it('stops a conversation stored in more than the bytes asked for, before reading past them', async () => {
+    const dir = path.join(root, 'chain-bytes');
+    const store = new ResponseStore(dir, silentLogger, limits());
+    await store.put(record('resp_s1'));
+    await store.put(record('resp_s2', 'resp_s1'));
+    const one = Buffer.byteLength(JSON.stringify({ version: 1, ...record('resp_s2', 'resp_s1') }));
+    assert.ok('responses' in (await store.chain('resp_s2', 3 * one)));
+    const over = await store.chain('resp_s2', one + 10);
+    assert.ok('tooLarge' in over, JSON.stringify(over));
+    assert.equal(over.limit, one + 10);
+  });
+
+  it('a conversation longer than the store now keeps is missing its start, not silently shorter', async () => {
+    const dir = path.join(root, 'chain-cut');
+    const writer = new ResponseStore(dir, silentLogger, limits());
+    await writer.put(record('resp_k1'));
+    await writer.put(record('resp_k2', 'resp_k1'));
+    await writer.put(record('resp_k3', 'resp_k2'));
+    // The limit was lowered since (a new setting, a new start): the store only walks as far as it keeps.
+    const reader = new ResponseStore(dir, silentLogger, limits({ maxResponses: 2 }));
+    assert.deepEqual(await reader.chain('resp_k3'), { missing: 'resp_k1' });
+  });
 });

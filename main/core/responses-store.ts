@@ -51,11 +51,13 @@ const storedSchema = z.object({
 
 export type StoredResponse = Omit<z.infer<typeof storedSchema>, 'output'> & { output: CliBlock[] };
 
+export type ChainResult = { responses: StoredResponse[] } | { missing: string } | { tooLarge: number; limit: number };
+
 export class ResponseStore {
   /** Id → [createdAt, bytes] of every stored file, read from the directory once. */
   private index: Promise<Map<string, [number, number]>> | undefined;
   /** Writes in flight: a client may continue a response before its file is written. */
-  private readonly pending = new Map<string, StoredResponse>();
+  private readonly pending = new Map<string, { stored: StoredResponse; bytes: number }>();
 
   constructor(
     private readonly dir: string,
@@ -67,18 +69,19 @@ export class ResponseStore {
   async put(record: Omit<StoredResponse, 'version'>): Promise<void> {
     const stored = { version: 1 as const, ...record };
     const data = JSON.stringify(stored);
-    if (Buffer.byteLength(data) > this.limits.maxBytesPerResponse) {
+    const bytes = Buffer.byteLength(data);
+    if (bytes > this.limits.maxBytesPerResponse) {
       this.logger.warn('Response not stored: larger than the store keeps', { id: record.id });
       return;
     }
-    this.pending.set(record.id, stored);
+    this.pending.set(record.id, { stored, bytes });
     try {
       const index = await this.loadIndex();
       await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
       const file = this.file(record.id);
       await fs.writeFile(`${file}.tmp`, data, { mode: 0o600 });
       await fs.rename(`${file}.tmp`, file);
-      index.set(record.id, [record.createdAt, Buffer.byteLength(data)]);
+      index.set(record.id, [record.createdAt, bytes]);
       await this.prune(index);
     } catch (error) {
       this.logger.warn('Response not stored', { id: record.id, error: (error as Error).message });
@@ -90,7 +93,7 @@ export class ResponseStore {
   async get(id: string): Promise<StoredResponse | undefined> {
     if (!RESPONSE_ID.test(id)) return undefined;
     const pending = this.pending.get(id);
-    if (pending) return pending;
+    if (pending) return pending.stored;
     const index = await this.loadIndex();
     const entry = index.get(id);
     if (!entry || entry[0] < this.now() - this.limits.maxAgeMs) return undefined;
@@ -110,18 +113,36 @@ export class ResponseStore {
     return true;
   }
 
-  /** The stored responses a conversation went through, oldest first, or the id of the first one missing. */
-  async chain(id: string): Promise<{ responses: StoredResponse[] } | { missing: string }> {
+  /**
+   * The stored responses a conversation went through, oldest first; or the id
+   * of the first one missing; or, when their stored sizes add up to more than
+   * `maxBytes`, how far they got. Each response's size is counted before it is
+   * read, so at most `maxBytes` are ever read. A chain longer than the store
+   * keeps (it shrank since) is cut off: that counts as missing, never as a
+   * shorter conversation.
+   */
+  async chain(id: string, maxBytes = Infinity): Promise<ChainResult> {
     const responses: StoredResponse[] = [];
+    let bytes = 0;
     let next: string | null = id;
     while (next !== null) {
-      if (responses.length >= this.limits.maxResponses) break;
+      if (responses.length >= this.limits.maxResponses) return { missing: next };
+      bytes += (await this.sizeOf(next)) ?? 0;
+      if (bytes > maxBytes) return { tooLarge: bytes, limit: maxBytes };
       const found: StoredResponse | undefined = await this.get(next);
       if (!found) return { missing: next };
       responses.unshift(found);
       next = found.previousResponseId;
     }
     return { responses };
+  }
+
+  /** Bytes of a stored (or being stored) response as its file holds it; undefined for none. */
+  private async sizeOf(id: string): Promise<number | undefined> {
+    if (!RESPONSE_ID.test(id)) return undefined;
+    const pending = this.pending.get(id);
+    if (pending) return pending.bytes;
+    return (await this.loadIndex()).get(id)?.[1];
   }
 
   private file(id: string): string {
