@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -116,5 +116,26 @@ describe('ResponseStore', () => {
     // The limit was lowered since (a new setting, a new start): the store only walks as far as it keeps.
     const reader = new ResponseStore(dir, silentLogger, limits({ maxResponses: 2 }));
     assert.deepEqual(await reader.chain('resp_k3'), { missing: 'resp_k1' });
+  });
+
+  it('narrows a directory left wider than owner-only', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+    const dir = path.join(root, 'wide');
+    await mkdir(dir);
+    await chmod(dir, 0o755);
+    await new ResponseStore(dir, silentLogger, limits()).put(record('resp_w1'));
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  });
+
+  it('a delete wins over a write still in progress', async () => {
+    const dir = path.join(root, 'delete-writing');
+    const store = new ResponseStore(dir, silentLogger, limits());
+    await store.put(record('resp_d0'));
+    const writing = store.put(record('resp_d1'));
+    assert.equal(await store.delete('resp_d1'), true);
+    assert.equal(await store.get('resp_d1'), undefined);
+    await writing;
+    assert.equal(await store.get('resp_d1'), undefined);
+    assert.deepEqual(await readdir(dir), ['resp_d0.json']);
+    assert.equal(await store.delete('resp_d1'), false);
   });
 });

@@ -58,6 +58,8 @@ export class ResponseStore {
   private index: Promise<Map<string, [number, number]>> | undefined;
   /** Writes in flight: a client may continue a response before its file is written. */
   private readonly pending = new Map<string, { stored: StoredResponse; bytes: number }>();
+  /** Writes in flight that were deleted meanwhile: the delete wins, so their file is removed once written. */
+  private readonly deletedWhileWriting = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -77,16 +79,21 @@ export class ResponseStore {
     this.pending.set(record.id, { stored, bytes });
     try {
       const index = await this.loadIndex();
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.ensureDir();
       const file = this.file(record.id);
       await fs.writeFile(`${file}.tmp`, data, { mode: 0o600 });
       await fs.rename(`${file}.tmp`, file);
+      if (this.deletedWhileWriting.has(record.id)) {
+        await fs.rm(file, { force: true });
+        return;
+      }
       index.set(record.id, [record.createdAt, bytes]);
       await this.prune(index);
     } catch (error) {
       this.logger.warn('Response not stored', { id: record.id, error: (error as Error).message });
     } finally {
-      this.pending.delete(record.id);
+      this.deletedWhileWriting.delete(record.id);
+      if (this.pending.get(record.id)?.stored === stored) this.pending.delete(record.id);
     }
   }
 
@@ -105,12 +112,15 @@ export class ResponseStore {
     }
   }
 
+  /** Removes a stored response; one still being written is removed too, once its write ends. */
   async delete(id: string): Promise<boolean> {
     if (!RESPONSE_ID.test(id)) return false;
+    const writing = this.pending.delete(id);
+    if (writing) this.deletedWhileWriting.add(id);
     const index = await this.loadIndex();
-    if (!index.delete(id)) return false;
-    await fs.rm(this.file(id), { force: true });
-    return true;
+    const stored = index.delete(id);
+    if (stored) await fs.rm(this.file(id), { force: true });
+    return writing || stored;
   }
 
   /**
@@ -143,6 +153,12 @@ export class ResponseStore {
     const pending = this.pending.get(id);
     if (pending) return pending.bytes;
     return (await this.loadIndex()).get(id)?.[1];
+  }
+
+  /** The directory, owner-only: made so, or narrowed when it exists wider (an older version, a restored backup). */
+  private async ensureDir(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32' && ((await fs.stat(this.dir)).mode & 0o077) !== 0) await fs.chmod(this.dir, 0o700);
   }
 
   private file(id: string): string {
