@@ -187,7 +187,17 @@ function notFound(id: string, param: string, what = 'Response'): ProxyError {
 /** OpenAI's list page: newest first unless `order=asc`, `limit` 1–100 (default 20), `after` an item id. */
 function listPage(items: Record<string, unknown>[], query: Record<string, string | string[] | undefined>) {
   const ordered = query.order === 'asc' ? items : [...items].reverse();
-  const after = typeof query.after === 'string' ? ordered.findIndex((item) => item.id === query.after) + 1 : 0;
+  let after = 0;
+  if (typeof query.after === 'string') {
+    after = ordered.findIndex((item) => item.id === query.after) + 1;
+    // An unknown cursor is an error, never the first page again: a client paging on would loop.
+    if (after === 0) {
+      throw new ProxyError('not_found_error', `No input item with id '${query.after.slice(0, 120)}' in this list (after).`, {
+        code: 'item_not_found',
+        param: 'after',
+      });
+    }
+  }
   const limit = Math.min(100, Math.max(1, Number.parseInt(String(query.limit ?? '20'), 10) || 20));
   const data = ordered.slice(after, after + limit);
   return {
