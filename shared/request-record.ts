@@ -11,6 +11,8 @@ export const requestRecordSchema = z.object({
   clientIp: z.string(),
   method: z.string(),
   path: z.string(),
+  /** The route the router matched (`/v1/responses/:id`), null for none (404s, refusals before routing). */
+  route: z.string().nullable().optional(),
   api: z.enum(['anthropic', 'openai', 'responses', 'other']),
   model: z.string().nullable(),
   stream: z.boolean(),

@@ -51,6 +51,7 @@ export const usageSumSchema = z.object({
 export type UsageSum = z.infer<typeof usageSumSchema>;
 
 export const usagePeriodSchema = usageSumSchema.extend({
+  /** At most 50 rows each, largest cost first, then an `other` row summing the rest (and unreadable names). */
   byClient: z.array(usageSumSchema.extend({ client: z.string() })),
   byModel: z.array(usageSumSchema.extend({ model: z.string() })),
 });

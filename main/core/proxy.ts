@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ClientCountersInfo, ProxySnapshot, ServerErrorInfo } from '../../shared/contract.js';
 import type { RequestRecord } from '../../shared/request-record.js';
-import type { UsageTotals } from '../../shared/usage.js';
+import type { UsagePeriod, UsageTotals } from '../../shared/usage.js';
 import type { BridgeHost, RequestLogListeners } from './bridge/bridge-host.js';
 import { CliManager, type CliHealth } from './cli/cli-manager.js';
 import type { PoolStats } from './cli/warm-pool.js';
@@ -196,6 +196,11 @@ export class ProxyService implements BridgeHost {
 
   usageTotals(): UsageTotals {
     return this.ledger.totals();
+  }
+
+  /** Today's spending alone, cheaper than the totals: the tray asks after every answered turn. */
+  usageToday(): UsagePeriod {
+    return this.ledger.today();
   }
 
   get currentSettings(): Settings {

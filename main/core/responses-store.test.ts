@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -93,5 +93,49 @@ describe('ResponseStore', () => {
     );
     await store.delete('resp_c1');
     assert.deepEqual(await store.chain('resp_c3'), { missing: 'resp_c1' });
+  });
+
+  it('stops a conversation stored in more than the bytes asked for, before reading past them', async () => {
+    const dir = path.join(root, 'chain-bytes');
+    const store = new ResponseStore(dir, silentLogger, limits());
+    await store.put(record('resp_s1'));
+    await store.put(record('resp_s2', 'resp_s1'));
+    const one = Buffer.byteLength(JSON.stringify({ version: 1, ...record('resp_s2', 'resp_s1') }));
+    assert.ok('responses' in (await store.chain('resp_s2', 3 * one)));
+    const over = await store.chain('resp_s2', one + 10);
+    assert.ok('tooLarge' in over, JSON.stringify(over));
+    assert.equal(over.limit, one + 10);
+  });
+
+  it('a conversation longer than the store now keeps is missing its start, not silently shorter', async () => {
+    const dir = path.join(root, 'chain-cut');
+    const writer = new ResponseStore(dir, silentLogger, limits());
+    await writer.put(record('resp_k1'));
+    await writer.put(record('resp_k2', 'resp_k1'));
+    await writer.put(record('resp_k3', 'resp_k2'));
+    // The limit was lowered since (a new setting, a new start): the store only walks as far as it keeps.
+    const reader = new ResponseStore(dir, silentLogger, limits({ maxResponses: 2 }));
+    assert.deepEqual(await reader.chain('resp_k3'), { missing: 'resp_k1' });
+  });
+
+  it('narrows a directory left wider than owner-only', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+    const dir = path.join(root, 'wide');
+    await mkdir(dir);
+    await chmod(dir, 0o755);
+    await new ResponseStore(dir, silentLogger, limits()).put(record('resp_w1'));
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  });
+
+  it('a delete wins over a write still in progress', async () => {
+    const dir = path.join(root, 'delete-writing');
+    const store = new ResponseStore(dir, silentLogger, limits());
+    await store.put(record('resp_d0'));
+    const writing = store.put(record('resp_d1'));
+    assert.equal(await store.delete('resp_d1'), true);
+    assert.equal(await store.get('resp_d1'), undefined);
+    await writing;
+    assert.equal(await store.get('resp_d1'), undefined);
+    assert.deepEqual(await readdir(dir), ['resp_d0.json']);
+    assert.equal(await store.delete('resp_d1'), false);
   });
 });

@@ -51,11 +51,15 @@ const storedSchema = z.object({
 
 export type StoredResponse = Omit<z.infer<typeof storedSchema>, 'output'> & { output: CliBlock[] };
 
+export type ChainResult = { responses: StoredResponse[] } | { missing: string } | { tooLarge: number; limit: number };
+
 export class ResponseStore {
   /** Id → [createdAt, bytes] of every stored file, read from the directory once. */
   private index: Promise<Map<string, [number, number]>> | undefined;
   /** Writes in flight: a client may continue a response before its file is written. */
-  private readonly pending = new Map<string, StoredResponse>();
+  private readonly pending = new Map<string, { stored: StoredResponse; bytes: number }>();
+  /** Writes in flight that were deleted meanwhile: the delete wins, so their file is removed once written. */
+  private readonly deletedWhileWriting = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -67,30 +71,36 @@ export class ResponseStore {
   async put(record: Omit<StoredResponse, 'version'>): Promise<void> {
     const stored = { version: 1 as const, ...record };
     const data = JSON.stringify(stored);
-    if (Buffer.byteLength(data) > this.limits.maxBytesPerResponse) {
+    const bytes = Buffer.byteLength(data);
+    if (bytes > this.limits.maxBytesPerResponse) {
       this.logger.warn('Response not stored: larger than the store keeps', { id: record.id });
       return;
     }
-    this.pending.set(record.id, stored);
+    this.pending.set(record.id, { stored, bytes });
     try {
       const index = await this.loadIndex();
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.ensureDir();
       const file = this.file(record.id);
       await fs.writeFile(`${file}.tmp`, data, { mode: 0o600 });
       await fs.rename(`${file}.tmp`, file);
-      index.set(record.id, [record.createdAt, Buffer.byteLength(data)]);
+      if (this.deletedWhileWriting.has(record.id)) {
+        await fs.rm(file, { force: true });
+        return;
+      }
+      index.set(record.id, [record.createdAt, bytes]);
       await this.prune(index);
     } catch (error) {
       this.logger.warn('Response not stored', { id: record.id, error: (error as Error).message });
     } finally {
-      this.pending.delete(record.id);
+      this.deletedWhileWriting.delete(record.id);
+      if (this.pending.get(record.id)?.stored === stored) this.pending.delete(record.id);
     }
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
     if (!RESPONSE_ID.test(id)) return undefined;
     const pending = this.pending.get(id);
-    if (pending) return pending;
+    if (pending) return pending.stored;
     const index = await this.loadIndex();
     const entry = index.get(id);
     if (!entry || entry[0] < this.now() - this.limits.maxAgeMs) return undefined;
@@ -102,26 +112,53 @@ export class ResponseStore {
     }
   }
 
+  /** Removes a stored response; one still being written is removed too, once its write ends. */
   async delete(id: string): Promise<boolean> {
     if (!RESPONSE_ID.test(id)) return false;
+    const writing = this.pending.delete(id);
+    if (writing) this.deletedWhileWriting.add(id);
     const index = await this.loadIndex();
-    if (!index.delete(id)) return false;
-    await fs.rm(this.file(id), { force: true });
-    return true;
+    const stored = index.delete(id);
+    if (stored) await fs.rm(this.file(id), { force: true });
+    return writing || stored;
   }
 
-  /** The stored responses a conversation went through, oldest first, or the id of the first one missing. */
-  async chain(id: string): Promise<{ responses: StoredResponse[] } | { missing: string }> {
+  /**
+   * The stored responses a conversation went through, oldest first; or the id
+   * of the first one missing; or, when their stored sizes add up to more than
+   * `maxBytes`, how far they got. Each response's size is counted before it is
+   * read, so at most `maxBytes` are ever read. A chain longer than the store
+   * keeps (it shrank since) is cut off: that counts as missing, never as a
+   * shorter conversation.
+   */
+  async chain(id: string, maxBytes = Infinity): Promise<ChainResult> {
     const responses: StoredResponse[] = [];
+    let bytes = 0;
     let next: string | null = id;
     while (next !== null) {
-      if (responses.length >= this.limits.maxResponses) break;
+      if (responses.length >= this.limits.maxResponses) return { missing: next };
+      bytes += (await this.sizeOf(next)) ?? 0;
+      if (bytes > maxBytes) return { tooLarge: bytes, limit: maxBytes };
       const found: StoredResponse | undefined = await this.get(next);
       if (!found) return { missing: next };
       responses.unshift(found);
       next = found.previousResponseId;
     }
     return { responses };
+  }
+
+  /** Bytes of a stored (or being stored) response as its file holds it; undefined for none. */
+  private async sizeOf(id: string): Promise<number | undefined> {
+    if (!RESPONSE_ID.test(id)) return undefined;
+    const pending = this.pending.get(id);
+    if (pending) return pending.bytes;
+    return (await this.loadIndex()).get(id)?.[1];
+  }
+
+  /** The directory, owner-only: made so, or narrowed when it exists wider (an older version, a restored backup). */
+  private async ensureDir(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32' && ((await fs.stat(this.dir)).mode & 0o077) !== 0) await fs.chmod(this.dir, 0o700);
   }
 
   private file(id: string): string {

@@ -168,9 +168,9 @@ async function startTray(proxy: ProxyService, bridge: BridgeService, window: Bro
       darkBar: () => darkBarFor(platform, nativeTheme, process.env.XDG_CURRENT_DESKTOP),
     },
     actions,
-    { snapshot: await proxy.snapshot(), launchAtLogin, spent: proxy.usageTotals().today },
+    { snapshot: await proxy.snapshot(), launchAtLogin, spent: proxy.usageToday() },
   );
-  const show = (snapshot: TraySnapshot) => controller.update({ snapshot, launchAtLogin, spent: proxy.usageTotals().today });
+  const show = (snapshot: TraySnapshot) => controller.update({ snapshot, launchAtLogin, spent: proxy.usageToday() });
   const refresh = async () => show(await proxy.snapshot());
   // The plan's meters and the day's spending change with every answered turn.
   proxy.plan.on('changed', () => void refresh().catch(failed('Tray refresh')));

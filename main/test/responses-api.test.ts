@@ -108,6 +108,13 @@ describe('Responses API with the fake CLI', () => {
     assert.equal(items.data[0].type, 'message');
     assert.match(items.data[0].id, /^msg_/);
     assert.deepEqual(items.data[0].content, [{ type: 'input_text', text: 'ECHO:kept' }]);
+    const pagedOn = await fetch(`${proxy.url}/v1/responses/${created.id}/input_items?after=${items.data[0].id}`);
+    assert.deepEqual((await pagedOn.json()).data, []);
+    // An unknown cursor is not the first page again (a client paging on would loop).
+    const unknownCursor = await fetch(`${proxy.url}/v1/responses/${created.id}/input_items?after=msg_unknown`);
+    assert.equal(unknownCursor.status, 404);
+    const { error } = await unknownCursor.json();
+    assert.equal(error.param, 'after');
 
     const files = await readdir(path.join(dataDir, 'responses'));
     assert.ok(files.includes(`${created.id}.json`));

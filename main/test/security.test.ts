@@ -167,6 +167,15 @@ describe('cross-origin and DNS rebinding over raw HTTP', () => {
     assert.match(chat.response.headers.vary?.join(',') ?? '', /origin/i);
   });
 
+  test('a preflight allows DELETE, which removes a stored response', async () => {
+    const preflight = await send(ENDPOINTS[0]!, [`Origin: ${ALLOWED_ORIGIN}`, 'Access-Control-Request-Method: DELETE'], {
+      requestLine: 'OPTIONS /v1/responses/resp_abc HTTP/1.1',
+    });
+    assert.equal(preflight.response?.status, 204);
+    const methods = (preflight.response.headers['access-control-allow-methods'] ?? []).join(',').split(/,\s*/);
+    assert.ok(methods.includes('DELETE'), methods.join(', '));
+  });
+
   // Not reachable from a browser (which always sends the URL's host alone), but the check should not
   // depend on that: hostName() reads only up to ']' or the first ':' and ignores the rest.
   test('a Host with anything after a loopback name is refused', async () => {

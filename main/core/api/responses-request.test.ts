@@ -55,6 +55,13 @@ describe('parseResponsesRequest', () => {
     ]);
   });
 
+  it('with many unknown fields, the tools left out come before the `…and N more fields` entry, which stays last', () => {
+    const unknown = Object.fromEntries(Array.from({ length: 80 }, (_, index) => [`x_${String(index).padStart(2, '0')}`, 1]));
+    const parsed = parseResponsesRequest({ model: MODEL, input: 'hi', tools: [{ type: 'web_search' }], ...unknown });
+    assert.match(parsed.request.ignored.at(-1)!, /more field/);
+    assert.ok(parsed.request.ignored.includes('tools.0.web_search'));
+  });
+
   it('declares function tools, leaves the rest out by name, and maps tool_choice', () => {
     const parsed = parseResponsesRequest({
       model: MODEL,

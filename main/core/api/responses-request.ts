@@ -6,7 +6,7 @@ import { ProxyError } from '../errors.js';
 import { inputItem, inputTurns, type InputItem } from './responses-input.js';
 import { responsesTool, responsesToolChoice, responsesTools } from './responses-tools.js';
 import { jsonSchemaObject, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith } from './validation.js';
+import { ignoredKeys, parseWith, withIgnored } from './validation.js';
 
 /**
  * A `POST /v1/responses` body as a ChatRequest, plus what only the Responses
@@ -160,7 +160,7 @@ export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
     ...thinkingOf(parsed.reasoning, maxTokens),
     stream: parsed.stream ?? false,
     includeUsage: true,
-    ignored: [...ignoredKeys(parsed, HONOURED), ...tools.ignored],
+    ignored: withIgnored(ignoredKeys(parsed, HONOURED), tools.ignored),
   };
   const echo = {
     background: false,

@@ -167,6 +167,14 @@ export function openaiTools(
 }
 
 /**
+ * The largest structured-output schema, as JSON once closed. It reaches the
+ * CLI in an environment variable (CLAUDE_CODE_EXTRA_BODY), and Linux refuses
+ * any single environment string over 128 KiB (MAX_ARG_STRLEN): the CLI would
+ * not start at all. Half that leaves room for the rest of the variable.
+ */
+export const MAX_STRUCTURED_SCHEMA_BYTES = 64 * 1024;
+
+/**
  * The JSON Schema of a structured-output request, as the Messages API takes
  * it: an object at the top, and every object closed (`additionalProperties:
  * false`, which the API requires and OpenAI's strict mode implies) unless the
@@ -178,7 +186,12 @@ export function structuredSchema(schema: Record<string, unknown> | undefined, fi
   if (schema.type !== 'object') {
     throw bad(field, 'structured output needs a schema whose top level is "type": "object"');
   }
-  return closeObjects(schema) as Record<string, unknown>;
+  const closed = closeObjects(schema) as Record<string, unknown>;
+  const bytes = Buffer.byteLength(JSON.stringify(closed));
+  if (bytes > MAX_STRUCTURED_SCHEMA_BYTES) {
+    throw bad(field, `the schema is ${bytes} bytes as JSON; the proxy passes at most ${MAX_STRUCTURED_SCHEMA_BYTES} to the Claude CLI`);
+  }
+  return closed;
 }
 
 const SUBSCHEMA_MAPS = ['properties', '$defs', 'definitions', 'patternProperties'];

@@ -181,6 +181,16 @@ export class CliManager {
           onDrain: (listener) => sink.onDrain(listener),
         },
       });
+      if (exit.spawnError?.code === 'E2BIG') {
+        // The system refused this launch's arguments and environment as too long: the CLI is there and
+        // stays known. Request-made values are bounded before this (tools.ts), so the user's own
+        // environment is what is too large.
+        throw new ProxyError(
+          'api_error',
+          `Claude CLI at ${cliPath} could not be started: its arguments and environment are longer than the system allows (E2BIG). Check for very large environment variables.`,
+          { code: 'cli_launch_too_large' },
+        );
+      }
       if (exit.spawnError) {
         this.versionCache = undefined;
         this.locator.forget();

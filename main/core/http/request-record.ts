@@ -33,15 +33,17 @@ export function recordRequests(log: RequestLog, now: () => number = Date.now) {
       throw error;
     } finally {
       const body: unknown = ctx.body;
+      // The router's own pattern (`/v1/responses/:id`): a closed set, so metrics can label by it without a cap.
+      const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : null;
       if (!thrown && body instanceof Readable) {
         finished(body, (error) => {
           // Cut short: the client left. When it leaves with unread data (it stopped reading, then reset the
           // connection) the body ends before the response's 'close' reaches the handler, so say it here too.
           if (error) recorder.cancelled();
-          recorder.finish({ status: ctx.status, error: null, thrown: false });
+          recorder.finish({ status: ctx.status, error: null, thrown: false, route });
         });
       } else {
-        recorder.finish(thrown ?? { status: ctx.status, error: errorOf(body) ?? null, thrown: false });
+        recorder.finish({ ...(thrown ?? { status: ctx.status, error: errorOf(body) ?? null, thrown: false }), route });
       }
     }
   };

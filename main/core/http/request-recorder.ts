@@ -26,6 +26,8 @@ export interface ResponseSummary {
   error: RequestRecord['error'];
   /** The handler threw (the answer never began): the error response is the outcome. */
   thrown: boolean;
+  /** The route the router matched, if any. */
+  route?: string | null;
 }
 
 export type RecordStart = Pick<RequestRecord, 'id' | 'clientIp' | 'method' | 'path' | 'api' | 'userAgent'>;
@@ -51,6 +53,7 @@ export class RequestRecorder {
     this.api = start.api;
     this.id = this.log.add({
       ...start,
+      route: null,
       client: clientName(start.userAgent),
       modelUsed: null,
       cacheReadTokens: null,
@@ -131,6 +134,7 @@ export class RequestRecorder {
     const durationMs = this.now() - this.started;
     const responseText = this.keepBodies ? { responseText: truncate(this.answer) } : {};
     const outcome = this.outcome;
+    this.log.update(this.id, { route: response.route ?? null });
     if (this.toolCalls.size > 0) this.log.update(this.id, { toolCalls: [...this.toolCalls.values()] });
     if (outcome?.kind === 'cancelled') {
       // 499: nginx's "client closed request", the usual mark for an answer nobody was left to receive.

@@ -126,7 +126,8 @@ export function hostAndOriginGuard(settings: () => { host: string; allowedOrigin
         'X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Claude-Proxy-Ignored',
       );
       if (ctx.method === 'OPTIONS') {
-        ctx.set('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        // DELETE: the Responses API removes a stored response with it.
+        ctx.set('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
         ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'content-type');
         ctx.set('Access-Control-Max-Age', '600');
         ctx.status = 204;

@@ -7,23 +7,25 @@ import { clientName } from './client-name.js';
 /**
  * The proxy's Prometheus metrics (served at /metrics). Requests are counted
  * as they finish, from the same records the window shows; the CLI, pool and
- * plan figures are read when scraped. Labels a client can choose (model,
- * client, path) are capped to a few distinct values each, so a caller
- * inventing names cannot grow the registry without bound.
+ * plan figures are read when scraped.
+ *
+ * Labels: `route` is the router's own pattern (`/v1/responses/:id`), a closed
+ * set; an unrouted path is `other`. `model` and `client` are the caller's
+ * words, so each keeps a few distinct values, and a value earns its label only
+ * with a request the CLI answered (a 2xx chat turn): a caller inventing names
+ * on requests that fail, or on cheap ones like the model list, cannot take the
+ * labels before real clients come. The SDKs' own names (OpenAI/…, Anthropic/…,
+ * claude-cli, ai-sdk) have a pool of their own beside the rest, so answered
+ * turns under made-up names of other forms cannot crowd them out. Until a
+ * value has its label, and past the caps, it is counted as `other`.
  */
 
 export const METRIC_PREFIX = 'claude_proxy_';
-/** Distinct values kept per client-chosen label; later ones are counted as `other`. */
+/** Distinct values kept per client-chosen label (and per client pool); later ones are counted as `other`. */
 export const MAX_LABEL_VALUES = 50;
+/** Client names the SDKs and the CLI give themselves (client-name.ts): a pool of labels of their own. */
+const KNOWN_CLIENT = /^(?:(?:Async)?(?:OpenAI|Anthropic)\/[A-Za-z]+ |claude-cli |ai-sdk$)/;
 
-const ROUTES = new Set([
-  '/v1/messages',
-  '/v1/messages/count_tokens',
-  '/v1/chat/completions',
-  '/openai/v1/chat/completions',
-  '/v1/models',
-  '/openai/v1/models',
-]);
 const SECONDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 /** Refusals for rate: the proxy's own limiter, the API's, and the plan's. */
 const RATE_LIMIT_CODES = new Set([
@@ -142,10 +144,12 @@ export class ProxyMetrics {
   /** One finished request (in-progress and refused ones are not counted). */
   observe(record: RequestRecord): void {
     if (record.state === 'in_progress' || record.refused) return;
-    const route = ROUTES.has(record.path) ? record.path : /^(\/openai)?\/v1\/models\//.test(record.path) ? '/v1/models/:id' : 'other';
+    const route = record.route ?? 'other';
     const status = String(record.status ?? 0);
-    const model = this.cap('model', record.modelUsed ?? record.model ?? 'none');
-    const client = this.cap('client', record.client ?? clientName(record.userAgent));
+    const answered = record.model !== null && record.status !== null && record.status >= 200 && record.status < 300;
+    const model = this.cap('model', record.modelUsed ?? record.model ?? 'none', answered);
+    const clientValue = record.client ?? clientName(record.userAgent);
+    const client = this.cap(KNOWN_CLIENT.test(clientValue) ? 'known-client' : 'client', clientValue, answered);
     this.requests.inc({ route, status, model, client });
     if (record.durationMs !== null) this.duration.observe({ route, status }, record.durationMs / 1000);
     if (record.ttftMs !== null) this.firstToken.observe({ route, model }, record.ttftMs / 1000);
@@ -166,11 +170,12 @@ export class ProxyMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  private cap(label: string, value: string): string {
-    let values = this.seen.get(label);
-    if (!values) this.seen.set(label, (values = new Set()));
+  /** `value` if it has its label, or earns it now (an answered turn, room left in its pool); else `other`. */
+  private cap(pool: string, value: string, answered: boolean): string {
+    let values = this.seen.get(pool);
+    if (!values) this.seen.set(pool, (values = new Set<string>()));
     if (values.has(value)) return value;
-    if (values.size >= MAX_LABEL_VALUES) return 'other';
+    if (!answered || values.size >= MAX_LABEL_VALUES) return 'other';
     values.add(value);
     return value;
   }

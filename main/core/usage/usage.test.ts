@@ -5,7 +5,7 @@ import { ProxyError } from '../errors.js';
 import { clientName } from './client-name.js';
 import { windowLabel } from '../../../shared/usage.js';
 import { PlanTracker, type PlanAlert } from './plan-tracker.js';
-import { UsageLedger } from './usage-ledger.js';
+import { MAX_BUCKETS_PER_DAY, MAX_ROWS, UsageLedger } from './usage-ledger.js';
 
 describe('clientName', () => {
   const cases: [string | null, string][] = [
@@ -165,5 +165,48 @@ describe('UsageLedger', () => {
     assert.equal(totals.daily.at(-1)?.costUsd, 0.1);
     assert.equal(totals.daily.at(-4)?.costUsd, 0.2);
     assert.ok(totals.daily[0]!.date < totals.daily.at(-1)!.date, 'oldest first');
+  });
+
+  it('lists at most 50 clients and models per period, the largest first, the rest summed into a last `other` row', () => {
+    const ledger = new UsageLedger(() => now);
+    const many = 30_000;
+    for (let index = 0; index < many; index++)
+      ledger.add(record({ userAgent: `tool${index}/1.0`, modelUsed: `claude-x-${index}`, costUsd: index === 7 ? 5 : 0.001 }));
+    ledger.add(record({ userAgent: '{weird}', costUsd: 0.001 }));
+    const totals = ledger.totals();
+    for (const period of [totals.today, totals.last7Days, totals.last30Days]) {
+      assert.equal(period.byClient.length, MAX_ROWS + 1);
+      assert.equal(period.byModel.length, MAX_ROWS + 1);
+      assert.equal(period.requests, many + 1);
+      assert.equal(period.byClient[0]?.client, 'tool7 1.0', 'the largest by cost first');
+      assert.equal(period.byClient.at(-1)?.client, 'other');
+      assert.equal(period.byModel.at(-1)?.model, 'other');
+      assert.equal(
+        period.byClient.reduce((sum, row) => sum + row.requests, 0),
+        many + 1,
+        'the rows still add up to the period',
+      );
+    }
+    assert.ok(JSON.stringify(totals).length < 100_000, `the answer stays small: ${JSON.stringify(totals).length} characters`);
+    assert.deepEqual(ledger.today(), totals.today);
+  });
+
+  it('keeps at most 1,000 client/model pairs a day, later new pairs summed as other', () => {
+    const ledger = new UsageLedger(() => now);
+    for (let index = 0; index < MAX_BUCKETS_PER_DAY + 10; index++) ledger.add(record({ userAgent: `tool${index}/1.0` }));
+    ledger.add(record({ userAgent: 'tool3/1.0' }));
+    const today = ledger.today();
+    assert.equal(today.requests, MAX_BUCKETS_PER_DAY + 11);
+    assert.equal(today.byClient.at(-1)?.client, 'other');
+    assert.equal(today.byClient.find((row) => row.client === 'tool3 1.0')?.requests, 2, 'a pair already kept is still counted as itself');
+  });
+
+  it('a new request shows in the next totals', () => {
+    const ledger = new UsageLedger(() => now);
+    ledger.add(record({ costUsd: 0.1 }));
+    assert.equal(ledger.totals().today.requests, 1);
+    ledger.add(record({ costUsd: 0.1 }));
+    assert.equal(ledger.totals().today.requests, 2);
+    assert.equal(ledger.today().requests, 2);
   });
 });

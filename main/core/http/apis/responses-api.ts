@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { ChatMessage, CliBlock } from '../../api/chat-request.js';
+import { MAX_MESSAGES } from '../../api/content.js';
 import { inputTurns } from '../../api/responses-input.js';
 import { parseResponsesRequest, type ResponsesOptions } from '../../api/responses-request.js';
 import { ProxyError } from '../../errors.js';
@@ -47,10 +48,14 @@ function routesUnder(router: Router<ProxyState>, kit: RouteKit, base: string): v
 /** A response has its own state (id, echoed settings, the store), so each request makes its renderer. */
 async function create(ctx: ProxyContext, kit: RouteKit): Promise<void> {
   const { request, options } = parseResponsesRequest(ctx.state.body);
-  const earlier = options.previousResponseId ? await earlierTurns(kit.responses, options.previousResponseId) : { system: [], messages: [] };
+  const previous = options.previousResponseId;
+  const earlier = previous ? await earlierTurns(kit.responses, previous, kit.settings().maxBodyBytes) : { system: [], messages: [] };
   const instructions = typeof options.echo.instructions === 'string' ? [options.echo.instructions] : [];
   const system = [...instructions, ...earlier.system, ...options.inputSystem];
   const messages = appendTurns(earlier.messages, request.messages);
+  if (previous && messages.length > MAX_MESSAGES) {
+    throw tooLong(previous, `holds ${messages.length} messages with this input, over the ${MAX_MESSAGES} a request may hold`);
+  }
   const context: ResponseContext = {
     id: `resp_${ctx.state.requestId.slice('req_'.length)}`,
     createdAt: Math.floor(Date.now() / 1000),
@@ -111,9 +116,15 @@ function assistantBlocks(turn: CollectedTurn): CliBlock[] {
   return blocks;
 }
 
-/** The conversation a stored response ended: each response's input turns, then its answer. */
-async function earlierTurns(store: ResponseStore, id: string): Promise<{ system: string[]; messages: ChatMessage[] }> {
-  const chain = await store.chain(id);
+/**
+ * The conversation a stored response ended: each response's input turns, then
+ * its answer. Bounded as a request body is: the stored responses together may
+ * hold at most `maxBytes` (the `maxBodyBytes` setting), as a client sending
+ * the conversation itself could.
+ */
+async function earlierTurns(store: ResponseStore, id: string, maxBytes: number): Promise<{ system: string[]; messages: ChatMessage[] }> {
+  const chain = await store.chain(id, maxBytes);
+  if ('tooLarge' in chain) throw tooLong(id, `is stored in over ${chain.limit} bytes (the maxBodyBytes setting)`);
   if ('missing' in chain) {
     if (chain.missing === id) throw notFound(id, 'previous_response_id', 'Previous response');
     throw new ProxyError(
@@ -123,17 +134,21 @@ async function earlierTurns(store: ResponseStore, id: string): Promise<{ system:
     );
   }
   const system: string[] = [];
-  let messages: ChatMessage[] = [];
+  const messages: ChatMessage[] = [];
   for (const response of chain.responses) {
-    messages = appendTurns(messages, inputTurns(response.inputItems, system));
-    if (response.output.length > 0) messages = appendTurns(messages, [{ role: 'assistant', content: response.output }]);
+    pushTurns(messages, inputTurns(response.inputItems, system));
+    if (response.output.length > 0) pushTurns(messages, [{ role: 'assistant', content: response.output }]);
   }
   return { system, messages };
 }
 
 /** Joins two runs of turns; where they meet, two turns of one role become one, as the Messages API wants. */
 function appendTurns(before: ChatMessage[], after: ChatMessage[]): ChatMessage[] {
-  const out = [...before];
+  return pushTurns([...before], after);
+}
+
+/** appendTurns into `out` itself: a long chain is joined in one pass, not copied at every link. */
+function pushTurns(out: ChatMessage[], after: ChatMessage[]): ChatMessage[] {
   for (const message of after) {
     const last = out.at(-1);
     if (last?.role === message.role)
@@ -153,6 +168,14 @@ async function stored(store: ResponseStore, id: string) {
   return found;
 }
 
+function tooLong(id: string, why: string): ProxyError {
+  return new ProxyError(
+    'invalid_request_error',
+    `The conversation up to previous response '${id}' ${why}. Start a new conversation, or send the turns that matter as input.`,
+    { code: 'previous_response_too_large', param: 'previous_response_id' },
+  );
+}
+
 function notFound(id: string, param: string, what = 'Response'): ProxyError {
   // Ids are validated before any lookup; an id of another form is only quoted, capped.
   return new ProxyError('not_found_error', `${what} with id '${id.slice(0, 120)}' not found.`, {
@@ -164,7 +187,17 @@ function notFound(id: string, param: string, what = 'Response'): ProxyError {
 /** OpenAI's list page: newest first unless `order=asc`, `limit` 1–100 (default 20), `after` an item id. */
 function listPage(items: Record<string, unknown>[], query: Record<string, string | string[] | undefined>) {
   const ordered = query.order === 'asc' ? items : [...items].reverse();
-  const after = typeof query.after === 'string' ? ordered.findIndex((item) => item.id === query.after) + 1 : 0;
+  let after = 0;
+  if (typeof query.after === 'string') {
+    after = ordered.findIndex((item) => item.id === query.after) + 1;
+    // An unknown cursor is an error, never the first page again: a client paging on would loop.
+    if (after === 0) {
+      throw new ProxyError('not_found_error', `No input item with id '${query.after.slice(0, 120)}' in this list (after).`, {
+        code: 'item_not_found',
+        param: 'after',
+      });
+    }
+  }
   const limit = Math.min(100, Math.max(1, Number.parseInt(String(query.limit ?? '20'), 10) || 20));
   const data = ordered.slice(after, after + limit);
   return {
