@@ -193,4 +193,37 @@ describe('cli-turn: a call cut short by an API error', () => {
     );
     assert.equal(events.at(-1)?.type, 'end');
   });
+
+  it('a complete call of the abandoned attempt is not sent either: the retry repeats it, and each call goes out once', () => {
+    const call = (index: number, id: string, json: string) => [
+      stream({ type: 'content_block_start', index, content_block: { type: 'tool_use', id, name: 'rm', input: {} } }),
+      stream({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json } }),
+    ];
+    const lines = [
+      stream({ type: 'message_start', message: { id: 'msg_a', usage: { input_tokens: 5, output_tokens: 1 } } }),
+      ...call(0, 'toolu_a1', '{"path":"/a"}'),
+      stream({ type: 'content_block_stop', index: 0 }),
+      ...call(1, 'toolu_b1', '{"path":"/b'),
+      stream({ type: 'message_stop' }, { abandoned_blocks: { api_message_id: 'msg_a', from_block_index: 1 } }),
+      stream({ type: 'message_start', message: { id: 'msg_b', usage: { input_tokens: 5, output_tokens: 1 } } }),
+      ...call(0, 'toolu_a2', '{"path":"/a"}'),
+      stream({ type: 'content_block_stop', index: 0 }),
+      ...call(1, 'toolu_b2', '{"path":"/b/c"}'),
+      stream({ type: 'content_block_stop', index: 1 }),
+      stream({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }),
+      stream({ type: 'message_stop' }),
+      line({
+        type: 'result',
+        subtype: 'error_max_turns',
+        is_error: true,
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 5, output_tokens: 9 },
+      }),
+    ];
+    const starts = lineEvents(lines, PLAIN).filter((event) => event.type === 'tool_start');
+    assert.deepEqual(
+      starts.map((event) => (event.type === 'tool_start' ? `${event.index}:${event.id}` : '')),
+      ['0:toolu_a2', '1:toolu_b2'],
+    );
+  });
 });

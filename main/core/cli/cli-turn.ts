@@ -50,6 +50,8 @@ export interface TurnState {
   nextIndex: number;
   /** Blocks whose CLI `content_block_stop` came but may still be abandoned by the next line. */
   closing: OpenBlock[];
+  /** Complete tool calls of the message being streamed, sent when it ends (an abandoned attempt's are dropped). */
+  heldCalls: OpenBlock[];
   /** A text block kept open after an abandoned attempt, for the retry to continue. */
   resumable: OpenBlock | undefined;
   /** Abandoned text the retry is expected to repeat. */
@@ -76,6 +78,7 @@ export function createTurnState(options: TurnOptions): TurnState {
     suppressed: new Set(),
     nextIndex: 0,
     closing: [],
+    heldCalls: [],
     resumable: undefined,
     skip: '',
     held: '',
@@ -177,6 +180,8 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
       break;
     }
     case 'message_delta':
+      // The message is complete: its calls cannot be abandoned any more.
+      releaseCalls(state, out);
       if (event.delta.stop_reason) state.stopReason = event.delta.stop_reason;
       if (event.usage?.output_tokens !== undefined) state.usage.outputTokens = event.usage.output_tokens;
       // The CLI would auto-continue past the cap; the client asked for a cap, so the turn ends here.
@@ -184,6 +189,7 @@ function onStreamEvent(state: TurnState, event: CliStreamEvent, abandoning: bool
       break;
     case 'message_stop':
       if (abandoning) abandon(state, out);
+      else releaseCalls(state, out);
       break;
   }
 }
@@ -201,11 +207,12 @@ function openBlock(state: TurnState, kind: 'text' | 'thinking', out: TurnEvent[]
 }
 
 /**
- * A tool call is held until its block is complete and its message is not
- * abandoned (an API error mid-call makes the CLI retry with a new call): a
- * client must never run a call whose input was cut short. The CLI completes a
- * call's block within milliseconds of its last input piece, so holding it
- * costs little; its input then goes out in one piece.
+ * A tool call is held until its message is complete (an API error mid-message
+ * makes the CLI retry the whole message, calls included): a client must never
+ * run a call whose input was cut short, nor one call twice. The message ends
+ * within milliseconds of its last call's input, so holding costs little; each
+ * input goes out in one piece. A text block after a call in the same message
+ * is sent before the call.
  */
 function openToolBlock(state: TurnState, id: string, cliName: string): OpenBlock {
   const name = state.options.toolName ? state.options.toolName(cliName) : cliName;
@@ -230,12 +237,23 @@ function closeBlock(state: TurnState, block: OpenBlock, out: TurnEvent[]): void 
 }
 
 function flushClosing(state: TurnState, out: TurnEvent[]): void {
-  for (const block of state.closing) closeBlock(state, block, out);
+  for (const block of state.closing) {
+    if (block.kind === 'tool_use') state.heldCalls.push(block);
+    else closeBlock(state, block, out);
+  }
   state.closing = [];
+}
+
+/** Sends the message's complete calls (see openToolBlock). */
+function releaseCalls(state: TurnState, out: TurnEvent[]): void {
+  for (const block of state.heldCalls) closeBlock(state, block, out);
+  state.heldCalls = [];
 }
 
 /** The attempt failed mid-stream; keep the last text block open so the retry can continue it. */
 function abandon(state: TurnState, out: TurnEvent[]): void {
+  // The retry repeats the whole message, its complete calls too: the ones held are dropped.
+  state.heldCalls = [];
   const closing = [...state.closing, ...state.blocks.values()];
   state.closing = [];
   state.blocks.clear();
@@ -337,6 +355,7 @@ function onResult(state: TurnState, result: CliResult, out: TurnEvent[]): void {
     return;
   }
   ensureStarted(state, undefined, result.usage, out);
+  releaseCalls(state, out);
   if (state.resumable) closeBlock(state, state.resumable, out);
   for (const block of state.blocks.values()) closeBlock(state, block, out);
   state.blocks.clear();
@@ -346,6 +365,7 @@ function onResult(state: TurnState, result: CliResult, out: TurnEvent[]): void {
 }
 
 function finish(state: TurnState, stopReason: StopReason, stopSequence: string | null, usage: TurnUsage, out: TurnEvent[]): void {
+  releaseCalls(state, out);
   if (stopReason === 'max_tokens') {
     for (const block of [...state.closing, ...state.blocks.values()]) closeBlock(state, block, out);
     if (state.resumable) closeBlock(state, state.resumable, out);

@@ -83,6 +83,48 @@ describe('repeated call ids', () => {
     assert.deepEqual((renamed[4]!.content as { tool_use_id: string }[])[0]!.tool_use_id, 'toolu_a_2-2');
   });
 
+  it('parallel calls sharing an id in one turn get their results in the order they were made', () => {
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', content: 'go' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool_use', id: 'call_0', name: 'a', input: {} },
+          { type: 'tool_use', id: 'call_0', name: 'b', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'call_0', content: 'result of a' },
+          { type: 'tool_result', tool_use_id: 'call_0', content: 'result of b' },
+        ],
+      },
+    ];
+    const [, calls, results] = cliToolView(request({ messages })).request.messages;
+    assert.deepEqual(
+      (calls!.content as { id: string; name: string }[]).map((c) => `${c.name}:${c.id}`),
+      ['a:call_0', 'b:call_0-2'],
+    );
+    assert.deepEqual(
+      (results!.content as { tool_use_id: string; content: string }[]).map((r) => `${r.content}:${r.tool_use_id}`),
+      ['result of a:call_0', 'result of b:call_0-2'],
+    );
+  });
+
+  it('many repeats of one id are renamed in one pass, each unique', () => {
+    const calls = Array.from({ length: 20_000 }, () => ({ type: 'tool_use' as const, id: 'a', name: 'f', input: {} }));
+    const renamed = cliToolView(
+      request({
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: calls },
+        ],
+      }),
+    ).request.messages[1]!.content as { id: string }[];
+    assert.equal(new Set(renamed.map((c) => c.id)).size, 20_000);
+  });
+
   it('leaves unique ids alone', () => {
     const original = request({ messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(cliToolView(original).request, original);

@@ -76,29 +76,34 @@ function uniqueCallIds(messages: ChatMessage[]): ChatMessage[] {
     for (const block of message.content) if (block.type === 'tool_use') seen.add(block.id);
   }
   const used = new Set<string>();
-  /** Repeated call id → the id its next result is to be renamed to. */
-  const pending = new Map<string, string>();
+  /** The next suffix to try per repeated id, so renaming stays linear however often an id repeats. */
+  const nextSuffix = new Map<string, number>();
+  /** Client id → the ids its calls got, in order, each taken by the next result that names it. */
+  const awaiting = new Map<string, { ids: string[]; next: number }>();
   let changed = false;
   const out = messages.map((message) => {
     if (typeof message.content === 'string') return message;
     const content = message.content.map((block): CliBlock => {
       if (block.type === 'tool_use') {
-        if (!used.has(block.id) && !shadows(block.id, seen)) {
-          used.add(block.id);
-          pending.delete(block.id);
-          return block;
+        let id = block.id;
+        if (used.has(id) || shadows(id, seen)) {
+          let n = nextSuffix.get(block.id) ?? 2;
+          for (; used.has(`${block.id}-${n}`) || seen.has(`${block.id}-${n}`); n++);
+          nextSuffix.set(block.id, n + 1);
+          id = `${block.id}-${n}`;
+          changed = true;
         }
-        let id = `${block.id}-2`;
-        for (let n = 3; used.has(id) || seen.has(id); n++) id = `${block.id}-${n}`;
         used.add(id);
-        pending.set(block.id, id);
-        changed = true;
-        return { ...block, id };
+        const queue = awaiting.get(block.id);
+        if (queue) queue.ids.push(id);
+        else awaiting.set(block.id, { ids: [id], next: 0 });
+        return id === block.id ? block : { ...block, id };
       }
-      if (block.type === 'tool_result' && pending.has(block.tool_use_id)) {
-        const id = pending.get(block.tool_use_id)!;
-        pending.delete(block.tool_use_id);
-        return { ...block, tool_use_id: id };
+      if (block.type === 'tool_result') {
+        // First call first: parallel calls sharing an id get their results in the order they were made.
+        const queue = awaiting.get(block.tool_use_id);
+        const id = queue && queue.next < queue.ids.length ? queue.ids[queue.next++] : undefined;
+        if (id !== undefined && id !== block.tool_use_id) return { ...block, tool_use_id: id };
       }
       return block;
     });

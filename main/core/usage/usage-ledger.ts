@@ -44,7 +44,10 @@ export class UsageLedger {
     const day = dayKey(record.startedAt);
     if (day < dayKey(dayStart(this.now(), LEDGER_DAYS - 1))) return;
     let buckets = this.days.get(day);
-    if (!buckets) this.days.set(day, (buckets = new Map<string, Bucket>()));
+    if (!buckets) {
+      this.days.set(day, (buckets = new Map<string, Bucket>()));
+      this.prune();
+    }
     let client = record.client ?? clientName(record.userAgent);
     let model = record.modelUsed ?? record.model;
     let key = JSON.stringify([client, model]);
@@ -62,8 +65,7 @@ export class UsageLedger {
     const now = this.now();
     const days = Array.from({ length: LEDGER_DAYS }, (_, back) => dayKey(dayStart(now, LEDGER_DAYS - 1 - back)));
     if (this.cached && dayKey(this.cached.generatedAt) === days.at(-1)) return this.cached;
-    // Days that fell out of the window are dropped here, so the ledger never grows past 30 days of buckets.
-    for (const day of this.days.keys()) if (day < days[0]!) this.days.delete(day);
+    this.prune();
     const since = (fromDay: string) => days.filter((day) => day >= fromDay).flatMap((day) => this.bucketsOf(day));
     this.cached = {
       generatedAt: now,
@@ -80,6 +82,12 @@ export class UsageLedger {
     return this.cached && dayKey(this.cached.generatedAt) === dayKey(this.now())
       ? this.cached.today
       : periodOf(this.bucketsOf(dayKey(this.now())));
+  }
+
+  /** Drops days that fell out of the window (on every new day and every full read), so the ledger never holds more than 30. */
+  private prune(): void {
+    const first = dayKey(dayStart(this.now(), LEDGER_DAYS - 1));
+    for (const day of this.days.keys()) if (day < first) this.days.delete(day);
   }
 
   private bucketsOf(day: string): Bucket[] {
