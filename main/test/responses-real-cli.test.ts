@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startMockAnthropicApi, type MockApi, type MockApiRequest } from './fixtures/mock-anthropic-api.js';
 import { realCliEnv, realCliPath } from './fixtures/real-cli.js';
+import { lastCall, received } from './helpers/agent-proxy.js';
 import { startTestProxy, type TestProxy } from './helpers/test-proxy.js';
 
 /**
@@ -23,29 +24,6 @@ const weather: OpenAI.Responses.FunctionTool = {
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
   strict: false,
 };
-
-function lastCall(mock: MockApi): MockApiRequest {
-  return mock.requests.filter((r) => r.path === '/v1/messages').at(-1)!;
-}
-
-/** The conversation the model received, without the CLI's own context (system reminders) and cache hints. */
-function received(call: MockApiRequest): { role: string; content: unknown }[] {
-  const strip = (block: Record<string, unknown>): unknown => {
-    const rest = { ...block };
-    delete rest.cache_control;
-    if (rest.type === 'tool_result' && typeof rest.content === 'string') rest.content = rest.content.split('\n\n<system-reminder>')[0];
-    return rest;
-  };
-  return call.body.messages.map((m: { role: string; content: unknown }) => ({
-    role: m.role,
-    content:
-      typeof m.content === 'string'
-        ? m.content
-        : (m.content as Record<string, unknown>[])
-            .filter((b) => !(b.type === 'text' && String(b.text).startsWith('<system-reminder>')))
-            .map(strip),
-  }));
-}
 
 function systemText(call: MockApiRequest): string {
   const system = call.body.system;

@@ -54,3 +54,32 @@ export function assertToolRoundTrip(call: MockApiRequest, toolName: string, cont
   const text = typeof toolResult.content === 'string' ? toolResult.content : toolResult.content.map((b: any) => b.text ?? '').join('');
   assert.ok(text.includes(content), text);
 }
+
+/** The last Messages API call the mock received. */
+export function lastCall(mock: MockApi): MockApiRequest {
+  return mock.requests.filter((r) => r.path === '/v1/messages').at(-1)!;
+}
+
+/** The conversation the model received, without the CLI's own context (system reminders) and cache hints. */
+export function received(call: MockApiRequest): { role: string; content: unknown }[] {
+  const strip = (block: Record<string, unknown>): unknown => {
+    const rest = { ...block };
+    delete rest.cache_control;
+    if (rest.type === 'tool_result' && typeof rest.content === 'string') rest.content = rest.content.split('\n\n<system-reminder>')[0];
+    if (rest.type === 'tool_result' && Array.isArray(rest.content)) {
+      rest.content = (rest.content as Record<string, unknown>[])
+        .filter((part) => !(part.type === 'text' && String(part.text).startsWith('<system-reminder>')))
+        .map(strip);
+    }
+    return rest;
+  };
+  return call.body.messages.map((m: { role: string; content: unknown }) => ({
+    role: m.role,
+    content:
+      typeof m.content === 'string'
+        ? m.content
+        : (m.content as Record<string, unknown>[])
+            .filter((b) => !(b.type === 'text' && String(b.text).startsWith('<system-reminder>')))
+            .map(strip),
+  }));
+}
