@@ -31,7 +31,7 @@ export class ConversationWriter {
     this.pump([first]);
   }
 
-  /** Whether the querying turn has been written: from then on every line belongs to the answer. */
+  /** Whether earlier turns are still being written: once false, the querying turn is out and every line belongs to the answer. */
   get replaying(): boolean {
     return this.next < this.steps.length || this.awaitingAck;
   }
