@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Base64Source, CliBlock } from './chat-request.js';
-import { ProxyError } from '../errors.js';
-import { validationError } from './validation.js';
+import { fieldError, parseField } from './validation.js';
 
 /**
  * Content blocks as the clients send them, checked and turned into the blocks
@@ -97,17 +96,6 @@ const NOT_CARRIED: Record<string, string> = {
   audio: 'audio input is not supported: Claude reads text, images and PDF documents',
 };
 
-function refused(field: string, issue: string): ProxyError {
-  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
-}
-
-function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw validationError(result.error, [field, ...(issue?.path ?? []).map(String)].join('.'));
-}
-
 /** Notes a block's (or a system block's, or a tool's) `cache_control` as not passed on. */
 export function noteCacheControl(block: Record<string, unknown>, notes: ContentNotes): void {
   // The CLI places its own cache breakpoints (the API allows four); the client's hints are not passed on.
@@ -117,8 +105,8 @@ export function noteCacheControl(block: Record<string, unknown>, notes: ContentN
 function imageFrom(source: z.infer<typeof imageSource>, field: string): CliBlock {
   if (source.type === 'base64') return { type: 'image', source: { type: 'base64', media_type: source.media_type, data: source.data } };
   if (source.type === 'file')
-    throw refused(`${field}.source`, 'file ids need the Files API, which the Claude CLI cannot reach; send the image inline as base64');
-  throw refused(`${field}.source`, 'images must be sent inline as base64 (a data: URL); the proxy does not fetch image URLs');
+    throw fieldError(`${field}.source`, 'file ids need the Files API, which the Claude CLI cannot reach; send the image inline as base64');
+  throw fieldError(`${field}.source`, 'images must be sent inline as base64 (a data: URL); the proxy does not fetch image URLs');
 }
 
 const DATA_URL = /^data:([a-z]+\/[a-z0-9+.-]+);base64,(.*)$/is;
@@ -126,7 +114,7 @@ const DATA_URL = /^data:([a-z]+\/[a-z0-9+.-]+);base64,(.*)$/is;
 function fromDataUrl(url: string, field: string, what: 'image' | 'file'): Base64Source {
   const match = DATA_URL.exec(url);
   if (!match) {
-    throw refused(
+    throw fieldError(
       field,
       what === 'image'
         ? 'images must be sent inline as base64 (a data: URL); the proxy does not fetch image URLs'
@@ -134,7 +122,7 @@ function fromDataUrl(url: string, field: string, what: 'image' | 'file'): Base64
     );
   }
   const [, mediaType, data] = match as unknown as [string, string, string];
-  if (!BASE64.test(data) || data.length === 0) throw refused(field, `${what} data must be base64`);
+  if (!BASE64.test(data) || data.length === 0) throw fieldError(field, `${what} data must be base64`);
   return { type: 'base64', media_type: mediaType.toLowerCase(), data };
 }
 
@@ -142,7 +130,7 @@ function fromDataUrl(url: string, field: string, what: 'image' | 'file'): Base64
 export function imageFromDataUrl(url: string, field: string): CliBlock {
   const source = fromDataUrl(url, field, 'image');
   if (!(IMAGE_TYPES as readonly string[]).includes(source.media_type)) {
-    throw refused(field, 'image must be base64 PNG, JPEG, GIF or WebP');
+    throw fieldError(field, 'image must be base64 PNG, JPEG, GIF or WebP');
   }
   return { type: 'image', source };
 }
@@ -150,7 +138,7 @@ export function imageFromDataUrl(url: string, field: string): CliBlock {
 /** `data:application/pdf;base64,…` as a document block, titled with its file name. */
 export function pdfFromDataUrl(url: string, field: string, filename?: string): CliBlock {
   const source = fromDataUrl(url, field, 'file');
-  if (source.media_type !== 'application/pdf') throw refused(field, 'only PDF files can be sent (application/pdf)');
+  if (source.media_type !== 'application/pdf') throw fieldError(field, 'only PDF files can be sent (application/pdf)');
   return { type: 'document', source, ...(filename ? { title: filename } : {}) };
 }
 
@@ -163,8 +151,8 @@ function documentFrom(block: z.infer<typeof documentBlock>, field: string, notes
     const content = typeof source.content === 'string' ? [{ type: 'text', text: source.content }] : source.content;
     cliSource = { type: 'content', content: toBlocks(content, `${field}.source.content`, notes) };
   } else if (source.type === 'url') {
-    throw refused(`${field}.source`, 'documents must be sent inline (base64 PDF or plain text); the proxy does not fetch URLs');
-  } else throw refused(`${field}.source`, 'file ids need the Files API, which the Claude CLI cannot reach; send the document inline');
+    throw fieldError(`${field}.source`, 'documents must be sent inline (base64 PDF or plain text); the proxy does not fetch URLs');
+  } else throw fieldError(`${field}.source`, 'file ids need the Files API, which the Claude CLI cannot reach; send the document inline');
   return {
     type: 'document',
     source: cliSource,
@@ -190,17 +178,17 @@ export function toBlock(raw: AnyBlock, field: string, notes: ContentNotes): CliB
   noteCacheControl(raw, notes);
   switch (raw.type) {
     case 'text':
-      return { type: 'text', text: check(textBlock, raw, field).text };
+      return { type: 'text', text: parseField(textBlock, raw, field).text };
     case 'image':
-      return imageFrom(check(imageBlock, raw, field).source, field);
+      return imageFrom(parseField(imageBlock, raw, field).source, field);
     case 'image_url':
-      return imageFromDataUrl(check(imageUrlPart, raw, field).image_url.url, `${field}.image_url.url`);
+      return imageFromDataUrl(parseField(imageUrlPart, raw, field).image_url.url, `${field}.image_url.url`);
     case 'document':
-      return documentFrom(check(documentBlock, raw, field), field, notes);
+      return documentFrom(parseField(documentBlock, raw, field), field, notes);
     case 'file': {
-      const { file } = check(filePart, raw, field);
+      const { file } = parseField(filePart, raw, field);
       if (file.file_data === undefined) {
-        throw refused(
+        throw fieldError(
           `${field}.file`,
           'file ids need the Files API, which the Claude CLI cannot reach; send file_data as a base64 data: URL',
         );
@@ -208,7 +196,7 @@ export function toBlock(raw: AnyBlock, field: string, notes: ContentNotes): CliB
       return pdfFromDataUrl(file.file_data, `${field}.file.file_data`, file.filename);
     }
     case 'search_result': {
-      const block = check(searchResultBlock, raw, field);
+      const block = parseField(searchResultBlock, raw, field);
       return {
         type: 'search_result',
         source: block.source,
@@ -218,22 +206,22 @@ export function toBlock(raw: AnyBlock, field: string, notes: ContentNotes): CliB
       };
     }
     case 'tool_use': {
-      const block = check(toolUseBlock, raw, field);
+      const block = parseField(toolUseBlock, raw, field);
       return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
     }
     case 'tool_result':
-      return toolResultFrom(check(toolResultBlock, raw, field), field, notes);
+      return toolResultFrom(parseField(toolResultBlock, raw, field), field, notes);
     case 'thinking': {
-      const block = check(thinkingBlock, raw, field);
+      const block = parseField(thinkingBlock, raw, field);
       return { type: 'thinking', thinking: block.thinking, signature: block.signature };
     }
     case 'redacted_thinking':
-      return { type: 'redacted_thinking', data: check(redactedThinkingBlock, raw, field).data };
+      return { type: 'redacted_thinking', data: parseField(redactedThinkingBlock, raw, field).data };
     case 'refusal':
-      return { type: 'text', text: check(refusalPart, raw, field).refusal };
+      return { type: 'text', text: parseField(refusalPart, raw, field).refusal };
     default: {
       const reason = NOT_CARRIED[raw.type];
-      throw refused(`${field}.type`, reason ? `"${raw.type}": ${reason}` : `"${raw.type}" is not a content block type the proxy knows`);
+      throw fieldError(`${field}.type`, reason ? `"${raw.type}": ${reason}` : `"${raw.type}" is not a content block type the proxy knows`);
     }
   }
 }
@@ -252,6 +240,12 @@ export function toContent(
   return typeof content === 'string' ? content : toBlocks(content, field, notes);
 }
 
+/** Content as blocks: a string is one text block, an empty one none. */
+export function asBlocks(content: string | CliBlock[]): CliBlock[] {
+  if (typeof content !== 'string') return content;
+  return content === '' ? [] : [{ type: 'text', text: content }];
+}
+
 /** The text of content, for system prompts given as blocks or messages. */
 export function contentText(content: string | readonly CliBlock[]): string {
   if (typeof content === 'string') return content;
@@ -263,5 +257,5 @@ export function contentText(content: string | readonly CliBlock[]): string {
  * CLI would instead drop it silently, and the conversation would shift.
  */
 export function requireContent(content: string | readonly CliBlock[], field: string): void {
-  if (content.length === 0) throw refused(field, 'must not be empty');
+  if (content.length === 0) throw fieldError(field, 'must not be empty');
 }

@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, CliBlock } from './chat-request.js';
 import { systemToText } from './anthropic-request.js';
-import { anyBlock, contentText, MAX_BLOCKS, MAX_MESSAGES, requireContent, textBlock, toContent, type ContentNotes } from './content.js';
-import { ProxyError } from '../errors.js';
+import {
+  anyBlock,
+  asBlocks,
+  contentText,
+  MAX_BLOCKS,
+  MAX_MESSAGES,
+  requireContent,
+  textBlock,
+  toContent,
+  type ContentNotes,
+} from './content.js';
 import { jsonSchemaObject, MAX_TOOLS, openaiTool, openaiToolChoice, openaiTools, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith, withIgnored } from './validation.js';
+import { fieldError, ignoredKeys, parseWith, toolArguments, withIgnored } from './validation.js';
 
 const content = z.union([z.string(), z.array(anyBlock).max(MAX_BLOCKS), z.null()]);
 
@@ -65,26 +74,13 @@ const HONOURED = new Set([
   'response_format',
 ]);
 
-function invalid(field: string, issue: string): ProxyError {
-  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
-}
-
 function toolUse(call: z.infer<typeof toolCall>, field: string): CliBlock {
-  let input: unknown;
-  try {
-    input = JSON.parse(call.function.arguments === '' ? '{}' : call.function.arguments);
-  } catch {
-    throw invalid(`${field}.function.arguments`, 'must be a JSON object encoded as a string');
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(`${field}.function.arguments`, 'must be a JSON object encoded as a string');
-  }
-  return { type: 'tool_use', id: call.id, name: call.function.name, input };
-}
-
-function asBlocks(value: string | CliBlock[]): CliBlock[] {
-  if (typeof value !== 'string') return value;
-  return value === '' ? [] : [{ type: 'text', text: value }];
+  return {
+    type: 'tool_use',
+    id: call.id,
+    name: call.function.name,
+    input: toolArguments(call.function.arguments, `${field}.function.arguments`),
+  };
 }
 
 /** Appends a user turn; consecutive ones (tool results, then text) become one turn, as the Messages API wants. */
@@ -117,13 +113,13 @@ function toMessages(parsed: z.infer<typeof openaiChatSchema>, notes: ContentNote
         break;
       }
       case 'tool': {
-        if (!m.tool_call_id) throw invalid(`${field}.tool_call_id`, 'a tool message needs the id of the call it answers');
+        if (!m.tool_call_id) throw fieldError(`${field}.tool_call_id`, 'a tool message needs the id of the call it answers');
         const result: CliBlock = { type: 'tool_result', tool_use_id: m.tool_call_id, content: body };
         pushUser(messages, [result]);
         break;
       }
       case 'function':
-        throw invalid(`${field}.role`, 'legacy "function" messages are not supported: use tools, tool_calls and "tool" messages');
+        throw fieldError(`${field}.role`, 'legacy "function" messages are not supported: use tools, tool_calls and "tool" messages');
     }
   });
   return messages;
@@ -132,13 +128,13 @@ function toMessages(parsed: z.infer<typeof openaiChatSchema>, notes: ContentNote
 /** Validates a Chat Completions body; `cliModel` is filled in by the caller after model resolution. */
 export function parseOpenAIRequest(body: unknown): Omit<ChatRequest, 'cliModel'> {
   const parsed = parseWith(openaiChatSchema, body);
-  if ((parsed.n ?? 1) > 1) throw invalid('n', 'only one choice (n = 1) is supported');
+  if ((parsed.n ?? 1) > 1) throw fieldError('n', 'only one choice (n = 1) is supported');
   const notes: ContentNotes = { ignored: new Set() };
   const systemParts: string[] = [];
   const topLevel = systemToText(parsed.system);
   if (topLevel !== undefined) systemParts.push(topLevel);
   const messages = toMessages(parsed, notes, systemParts);
-  if (messages.length === 0) throw invalid('messages', 'at least one user or assistant message is required');
+  if (messages.length === 0) throw fieldError('messages', 'at least one user or assistant message is required');
   const tools = openaiTools(parsed.tools ?? undefined, parsed.tool_choice ?? undefined, parsed.parallel_tool_calls ?? undefined);
   const format = parsed.response_format;
   const jsonSchema =

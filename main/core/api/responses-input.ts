@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { ChatMessage, CliBlock } from './chat-request.js';
-import { imageFromDataUrl, MAX_BLOCKS, pdfFromDataUrl } from './content.js';
-import { ProxyError } from '../errors.js';
+import { asBlocks, imageFromDataUrl, MAX_BLOCKS, pdfFromDataUrl } from './content.js';
 import { capString } from '../limits/client-strings.js';
 import { thinkingFromReasoning } from './responses-reasoning.js';
+import { fieldError, parseField, toolArguments } from './validation.js';
 
 /**
  * The Responses API's input items as the turns they were: user, system and
@@ -34,18 +34,6 @@ const reasoningItem = z.looseObject({
   encrypted_content: z.string().nullable().optional(),
 });
 
-function invalid(field: string, issue: string): ProxyError {
-  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
-}
-
-function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const at = [field, ...(issue?.path ?? []).map(String)].join('.');
-  throw invalid(capString(at), issue?.message ?? 'invalid');
-}
-
 const stringField = (raw: Record<string, unknown>, key: string): string | undefined =>
   typeof raw[key] === 'string' ? raw[key] : undefined;
 
@@ -55,13 +43,13 @@ function partBlock(raw: z.infer<typeof part>, field: string): CliBlock {
     case 'input_text':
     case 'output_text':
     case 'text':
-      return { type: 'text', text: check(z.looseObject({ text: z.string() }), raw, field).text };
+      return { type: 'text', text: parseField(z.looseObject({ text: z.string() }), raw, field).text };
     case 'refusal':
-      return { type: 'text', text: check(z.looseObject({ refusal: z.string() }), raw, field).refusal };
+      return { type: 'text', text: parseField(z.looseObject({ refusal: z.string() }), raw, field).refusal };
     case 'input_image': {
       const url = stringField(raw, 'image_url');
       if (url === undefined) {
-        throw invalid(
+        throw fieldError(
           `${field}.image_url`,
           'file ids need the Files API, which the Claude CLI cannot reach; send the image as a base64 data: URL',
         );
@@ -71,32 +59,23 @@ function partBlock(raw: z.infer<typeof part>, field: string): CliBlock {
     case 'input_file': {
       const data = stringField(raw, 'file_data');
       if (data === undefined) {
-        throw invalid(`${field}.file_data`, 'file ids and URLs are not supported: send the PDF as file_data, a base64 data: URL');
+        throw fieldError(`${field}.file_data`, 'file ids and URLs are not supported: send the PDF as file_data, a base64 data: URL');
       }
       return pdfFromDataUrl(data, `${field}.file_data`, stringField(raw, 'filename'));
     }
     default:
-      throw invalid(`${field}.type`, `"${capString(raw.type, 40)}" is not a content part the proxy can pass to Claude`);
+      throw fieldError(`${field}.type`, `"${capString(raw.type, 40)}" is not a content part the proxy can pass to Claude`);
   }
 }
 
 function blocks(content: string | z.infer<typeof parts>, field: string): CliBlock[] {
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (typeof content === 'string') return asBlocks(content);
   // The Messages API refuses empty text blocks; an empty part says nothing anyway.
   return content.map((p, index) => partBlock(p, `${field}.${index}`)).filter((block) => block.type !== 'text' || block.text !== '');
 }
 
 function toolUse(item: z.infer<typeof functionCall>, field: string): CliBlock {
-  let input: unknown;
-  try {
-    input = JSON.parse(item.arguments === '' ? '{}' : item.arguments);
-  } catch {
-    input = undefined;
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(`${field}.arguments`, 'must be a JSON object encoded as a string');
-  }
-  return { type: 'tool_use', id: item.call_id, name: item.name, input };
+  return { type: 'tool_use', id: item.call_id, name: item.name, input: toolArguments(item.arguments, `${field}.arguments`) };
 }
 
 /** Builds the turns: same-role items in a row are one turn, as the Messages API wants. */
@@ -119,7 +98,7 @@ export function inputTurns(input: string | InputItem[], systemParts: string[]): 
     const type = raw.type ?? 'message';
     switch (type) {
       case 'message': {
-        const item = check(messageItem, raw, field);
+        const item = parseField(messageItem, raw, field);
         const content = blocks(item.content, `${field}.content`);
         if (item.role === 'system' || item.role === 'developer') {
           systemParts.push(content.map((block) => (block.type === 'text' ? block.text : '')).join(''));
@@ -127,24 +106,24 @@ export function inputTurns(input: string | InputItem[], systemParts: string[]): 
         break;
       }
       case 'function_call':
-        turns.push('assistant', [toolUse(check(functionCall, raw, field), field)]);
+        turns.push('assistant', [toolUse(parseField(functionCall, raw, field), field)]);
         break;
       case 'function_call_output': {
-        const item = check(functionOutput, raw, field);
+        const item = parseField(functionOutput, raw, field);
         const output = typeof item.output === 'string' ? item.output : blocks(item.output, `${field}.output`);
         turns.push('user', [{ type: 'tool_result', tool_use_id: item.call_id, content: output }]);
         break;
       }
       case 'reasoning': {
         // A reasoning item of the proxy's own carries the thinking block it stood for; others are accepted and left out.
-        const thinking = thinkingFromReasoning(check(reasoningItem, raw, field).encrypted_content ?? undefined);
+        const thinking = thinkingFromReasoning(parseField(reasoningItem, raw, field).encrypted_content ?? undefined);
         if (thinking) turns.push('assistant', [thinking]);
         break;
       }
       case 'item_reference':
-        throw invalid(`${field}.type`, 'item references are not supported: send the items themselves, or use previous_response_id');
+        throw fieldError(`${field}.type`, 'item references are not supported: send the items themselves, or use previous_response_id');
       default:
-        throw invalid(
+        throw fieldError(
           `${field}.type`,
           `"${capString(type, 40)}" items cannot be passed to Claude (only messages, function calls and their outputs)`,
         );

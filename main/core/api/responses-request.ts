@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ChatRequest } from './chat-request.js';
 import { MAX_MESSAGES } from './content.js';
-import { ProxyError } from '../errors.js';
 import { inputItem, inputTurns, type InputItem } from './responses-input.js';
 import { responsesTool, responsesToolChoice, responsesTools } from './responses-tools.js';
 import { jsonSchemaObject, structuredSchema } from './tools.js';
-import { ignoredKeys, parseWith, withIgnored } from './validation.js';
+import { fieldError, ignoredKeys, parseWith, withIgnored } from './validation.js';
 
 /**
  * A `POST /v1/responses` body as a ChatRequest, plus what only the Responses
@@ -99,10 +98,6 @@ export interface ParsedResponsesRequest {
   options: ResponsesOptions;
 }
 
-function invalid(field: string, issue: string): ProxyError {
-  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
-}
-
 export function itemId(prefix: string): string {
   return `${prefix}_${randomBytes(16).toString('hex')}`;
 }
@@ -128,12 +123,12 @@ function thinkingOf(reasoning: z.infer<typeof responsesSchema>['reasoning'], max
 
 export function parseResponsesRequest(body: unknown): ParsedResponsesRequest {
   const parsed = parseWith(responsesSchema, body);
-  for (const [key, issue] of Object.entries(REFUSED)) if (parsed[key] != null) throw invalid(key, issue);
-  if (parsed.background) throw invalid('background', 'background responses are not supported: stream instead');
+  for (const [key, issue] of Object.entries(REFUSED)) if (parsed[key] != null) throw fieldError(key, issue);
+  if (parsed.background) throw fieldError('background', 'background responses are not supported: stream instead');
   const input = parsed.input ?? [];
   const inputSystem: string[] = [];
   const messages = inputTurns(input, inputSystem);
-  if (messages.length === 0 && !parsed.previous_response_id) throw invalid('input', 'at least one user or assistant item is required');
+  if (messages.length === 0 && !parsed.previous_response_id) throw fieldError('input', 'at least one user or assistant item is required');
   const tools = responsesTools(parsed.tools ?? undefined, parsed.tool_choice ?? undefined, parsed.parallel_tool_calls ?? undefined);
   const format = parsed.text?.format;
   const jsonSchema =

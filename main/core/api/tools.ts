@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ToolChoice, ToolSpec } from './chat-request.js';
-import { ProxyError } from '../errors.js';
+import { fieldError } from './validation.js';
 import { capString } from '../limits/client-strings.js';
 
 /**
@@ -58,10 +58,6 @@ export const openaiToolChoice = z.union([
   }),
 ]);
 
-function bad(field: string, issue: string): ProxyError {
-  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
-}
-
 /** Where a tool's name and schema sit in the client's body, for errors (`tools.2.function.name`). */
 export interface ToolFields {
   name: string;
@@ -82,11 +78,11 @@ export function addTool(
   max: number,
 ): void {
   if (!rule.test(name)) {
-    throw bad(fields.name, `tool name "${capString(name, 80)}" must be 1-${max} letters, digits, underscores or hyphens`);
+    throw fieldError(fields.name, `tool name "${capString(name, 80)}" must be 1-${max} letters, digits, underscores or hyphens`);
   }
-  if (specs.some((tool) => tool.name === name)) throw bad(fields.name, `tool name "${name}" is declared twice`);
+  if (specs.some((tool) => tool.name === name)) throw fieldError(fields.name, `tool name "${name}" is declared twice`);
   if (schema.type !== 'object') {
-    throw bad(
+    throw fieldError(
       fields.schema,
       `the schema of tool "${name}" must have "type": "object" at its top level (the Claude CLI drops every tool otherwise)`,
     );
@@ -105,10 +101,10 @@ export interface ParsedTools {
 /** `nameField` is where the dialect puts a named choice's tool name. */
 export function checkChoice(choice: ToolChoice, tools: ToolSpec[], field: string, nameField: string): void {
   if (choice.type === 'tool' && !tools.some((tool) => tool.name === choice.name)) {
-    throw bad(nameField, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
+    throw fieldError(nameField, `tool_choice names "${capString(choice.name, 80)}", which is not among the declared tools`);
   }
   if ((choice.type === 'tool' || choice.type === 'any') && tools.length === 0) {
-    throw bad(field, 'tool_choice asks for a tool call, but no tool the proxy can offer was declared');
+    throw fieldError(field, 'tool_choice asks for a tool call, but no tool the proxy can offer was declared');
   }
 }
 
@@ -124,7 +120,8 @@ export function anthropicTools(
       ignored.push(`tools.${index}.${capString(tool.type, 40)}`);
       return;
     }
-    if (tool.input_schema === undefined) throw bad(`${field}.input_schema`, `tool "${capString(tool.name, 80)}" has no input_schema`);
+    if (tool.input_schema === undefined)
+      throw fieldError(`${field}.input_schema`, `tool "${capString(tool.name, 80)}" has no input_schema`);
     const fields = { name: `${field}.name`, schema: `${field}.input_schema` };
     addTool(specs, tool.name, tool.description, tool.input_schema, fields, ANTHROPIC_NAME, 128);
   });
@@ -147,7 +144,7 @@ export function openaiTools(
       ignored.push(`tools.${index}.${capString(tool.type, 40)}`);
       return;
     }
-    if (!tool.function) throw bad(`${field}.function`, 'a function tool needs its "function" object');
+    if (!tool.function) throw fieldError(`${field}.function`, 'a function tool needs its "function" object');
     // OpenAI lets a function omit `parameters`: it then takes no arguments.
     const schema = tool.function.parameters ?? { type: 'object', properties: {} };
     const fields = { name: `${field}.function.name`, schema: `${field}.function.parameters` };
@@ -184,12 +181,15 @@ export function structuredSchema(schema: Record<string, unknown> | undefined, fi
   // No schema (OpenAI json_object): any JSON object.
   if (schema === undefined) return { type: 'object', additionalProperties: true };
   if (schema.type !== 'object') {
-    throw bad(field, 'structured output needs a schema whose top level is "type": "object"');
+    throw fieldError(field, 'structured output needs a schema whose top level is "type": "object"');
   }
   const closed = closeObjects(schema) as Record<string, unknown>;
   const bytes = Buffer.byteLength(JSON.stringify(closed));
   if (bytes > MAX_STRUCTURED_SCHEMA_BYTES) {
-    throw bad(field, `the schema is ${bytes} bytes as JSON; the proxy passes at most ${MAX_STRUCTURED_SCHEMA_BYTES} to the Claude CLI`);
+    throw fieldError(
+      field,
+      `the schema is ${bytes} bytes as JSON; the proxy passes at most ${MAX_STRUCTURED_SCHEMA_BYTES} to the Claude CLI`,
+    );
   }
   return closed;
 }

@@ -16,6 +16,32 @@ export function validationError(error: z.ZodError, fieldPath?: string): ProxyErr
   });
 }
 
+/** A 400 naming the field and what is wrong with it. */
+export function fieldError(field: string, issue: string): ProxyError {
+  return new ProxyError('invalid_request_error', `${field}: ${issue}`, { code: 'validation_error', details: { field, issue } });
+}
+
+/** One part of a body checked by its own schema; a failure names the field inside it (`messages.2.content.0.text`). */
+export function parseField<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw validationError(result.error, [field, ...(issue?.path ?? []).map(String)].join('.'));
+}
+
+/** A function call's arguments (a JSON object as a string; empty means none) as a tool input, else a 400 on `field`. */
+export function toolArguments(json: string, field: string): Record<string, unknown> {
+  let input: unknown;
+  try {
+    input = JSON.parse(json === '' ? '{}' : json);
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw fieldError(field, 'must be a JSON object encoded as a string');
+  return input as Record<string, unknown>;
+}
+
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error);

@@ -1,4 +1,5 @@
 import type { ChatMessage, ChatRequest, CliBlock } from '../api/chat-request.js';
+import { asBlocks } from '../api/content.js';
 
 /**
  * What is written to the CLI's stdin for one request. The system prompt and
@@ -62,10 +63,6 @@ export function userLine(content: ChatMessage['content'], query: boolean): strin
 /** `model` must be the id the CLI resolved, or it drops the turn's thinking blocks. */
 export function assistantLine(content: CliBlock[], model: string): string {
   return JSON.stringify({ type: 'assistant', message: { role: 'assistant', model, content } });
-}
-
-function asBlocks(content: ChatMessage['content']): CliBlock[] {
-  return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
 }
 
 /**
