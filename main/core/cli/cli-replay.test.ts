@@ -41,7 +41,7 @@ describe('ConversationWriter', () => {
     const { writer, writes } = writerFor([user('Hi')]);
     writer.start(INIT);
     assert.deepEqual(writes, [{ lines: [INIT, userLine('Hi', true)], end: true }]);
-    assert.equal(writer.replaying, false);
+    assert.equal(writes.at(-1)!.end, true, 'the querying turn is out: stdin ended');
     for (const event of [initReply, systemInit(), ack]) assert.equal(writer.observe(event), 'answer');
     assert.equal(writes.length, 1);
   });
@@ -51,7 +51,7 @@ describe('ConversationWriter', () => {
     writer.start(INIT);
     assert.deepEqual(writes, [{ lines: [INIT, userLine('Weather?', false)], end: false }]);
     assert.equal(JSON.parse(writes[0]!.lines[1]!).shouldQuery, false);
-    assert.equal(writer.replaying, true);
+    assert.equal(writes.at(-1)!.end, false, 'still replaying: stdin open');
 
     // Everything up to the acknowledgement belongs to the replay, not to the answer.
     assert.equal(writer.observe(initReply), 'consumed');
@@ -65,7 +65,7 @@ describe('ConversationWriter', () => {
       end: true,
     });
     assert.equal(JSON.parse(writes[1].lines[0]!).message.model, RESOLVED);
-    assert.equal(writer.replaying, false);
+    assert.equal(writes.at(-1)!.end, true, 'the querying turn is out: stdin ended');
     assert.equal(writer.observe(systemInit()), 'answer');
     assert.equal(writer.observe(ack), 'answer', 'the result of the querying turn is the answer’s');
   });

@@ -31,11 +31,6 @@ export class ConversationWriter {
     this.pump([first]);
   }
 
-  /** Whether earlier turns are still being written: once false, the querying turn is out and every line belongs to the answer. */
-  get replaying(): boolean {
-    return this.next < this.steps.length || this.awaitingAck;
-  }
-
   /**
    * Looks at a line from the CLI: `consumed` when it was a replay
    * acknowledgement; throws when the CLI did not offer the declared tools.
