@@ -2,14 +2,11 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { Agent, OpenAIProvider, Runner, tool as agentTool } from '@openai/agents';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
-import { startMockAnthropicApi, type MockApi, type MockApiRequest } from './fixtures/mock-anthropic-api.js';
-import { realCliEnv, realCliPath } from './fixtures/real-cli.js';
-import { startTestProxy, type TestProxy } from './helpers/test-proxy.js';
+import { type MockApi, type MockApiRequest } from './fixtures/mock-anthropic-api.js';
+import { startAgentProxy, type AgentProxy } from './helpers/agent-proxy.js';
+import type { TestProxy } from './helpers/test-proxy.js';
 
 /**
  * Agent frameworks whose OpenAI default is the Responses API, against the
@@ -29,18 +26,15 @@ function toolResultOf(call: MockApiRequest): unknown {
 
 describe('Responses API clients through the real CLI', { timeout: 600_000 }, () => {
   let mock: MockApi;
-  let home: string;
+  let agent: AgentProxy;
   let proxy: TestProxy;
 
   before(async () => {
-    mock = await startMockAnthropicApi();
-    home = await mkdtemp(path.join(tmpdir(), 'ccp-responses-clients-'));
-    proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home), settings: { pool: { enabled: true } } });
+    agent = await startAgentProxy();
+    ({ mock, proxy } = agent);
   });
   after(async () => {
-    await proxy.close();
-    await mock.close();
-    await rm(home, { recursive: true, force: true });
+    await agent.close();
   });
 
   const responsesCalls = () => proxy.proxy.requests().filter((record) => record.api === 'responses' && record.method === 'POST');

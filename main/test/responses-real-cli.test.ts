@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startMockAnthropicApi, type MockApi, type MockApiRequest } from './fixtures/mock-anthropic-api.js';
-import { realCliEnv, realCliPath } from './fixtures/real-cli.js';
-import { lastCall, received } from './helpers/agent-proxy.js';
-import { startTestProxy, type TestProxy } from './helpers/test-proxy.js';
+import { type MockApi, type MockApiRequest } from './fixtures/mock-anthropic-api.js';
+import { lastCall, received, startAgentProxy, type AgentProxy } from './helpers/agent-proxy.js';
+import type { TestProxy } from './helpers/test-proxy.js';
 
 /**
  * The Responses API through the real CLI and the loopback mock, driven by the
@@ -32,20 +28,17 @@ function systemText(call: MockApiRequest): string {
 
 describe('Responses API through the real CLI', { timeout: 600_000 }, () => {
   let mock: MockApi;
-  let home: string;
+  let agent: AgentProxy;
   let proxy: TestProxy;
   let client: OpenAI;
 
   before(async () => {
-    mock = await startMockAnthropicApi();
-    home = await mkdtemp(path.join(tmpdir(), 'ccp-responses-home-'));
-    proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home), settings: { pool: { enabled: true } } });
+    agent = await startAgentProxy();
+    ({ mock, proxy } = agent);
     client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'dummy', maxRetries: 0 });
   });
   after(async () => {
-    await proxy.close();
-    await mock.close();
-    await rm(home, { recursive: true, force: true });
+    await agent.close();
   });
 
   test('text with instructions', async () => {

@@ -1,14 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startMockAnthropicApi, type MockApi } from './fixtures/mock-anthropic-api.js';
-import { realCliEnv, realCliPath } from './fixtures/real-cli.js';
-import { lastCall, received } from './helpers/agent-proxy.js';
-import { startTestProxy, type TestProxy } from './helpers/test-proxy.js';
+import { type MockApi } from './fixtures/mock-anthropic-api.js';
+import { lastCall, received, startAgentProxy, type AgentProxy } from './helpers/agent-proxy.js';
+import type { TestProxy } from './helpers/test-proxy.js';
 
 /**
  * Client tools, structured output and real multi-turn conversations with the
@@ -29,22 +25,19 @@ const openaiTools: OpenAI.ChatCompletionTool[] = anthropicTools.map((tool) => ({
 
 describe('client tools through the real CLI', { timeout: 600_000 }, () => {
   let mock: MockApi;
-  let home: string;
+  let agent: AgentProxy;
   let proxy: TestProxy;
   let openai: OpenAI;
   let anthropic: Anthropic;
 
   before(async () => {
-    mock = await startMockAnthropicApi();
-    home = await mkdtemp(path.join(tmpdir(), 'ccp-tools-home-'));
-    proxy = await startTestProxy({ cliPath: realCliPath, env: realCliEnv(mock.url, home), settings: { pool: { enabled: true } } });
+    agent = await startAgentProxy();
+    ({ mock, proxy } = agent);
     openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'dummy', maxRetries: 0 });
     anthropic = new Anthropic({ baseURL: proxy.url, apiKey: 'dummy', maxRetries: 0 });
   });
   after(async () => {
-    await proxy.close();
-    await mock.close();
-    await rm(home, { recursive: true, force: true });
+    await agent.close();
   });
 
   test('anthropic: a tool call, then its result as a real turn with the same id', async () => {
